@@ -1,0 +1,357 @@
+import type { Kysely } from 'kysely'
+import { findItemByBarcode, setItemStatus } from '../catalogue/item-repository.ts'
+import { isMaterialType } from '../catalogue/material-types.ts'
+import type { ChargeRow, Database, ItemRow, LoanRow, PatronRow } from '../db/schema.ts'
+import { overdueChargeFor } from '../fees/charge-builders.ts'
+import { chargesOfLoan, insertCharges } from '../fees/charge-repository.ts'
+import { evaluateFeeBlocks } from '../fees/fee-block-service.ts'
+import { applyCredit } from '../fees/payment-service.ts'
+import { refundsPaidReplacement } from '../fees/refund-rules.ts'
+import { findPatronByCardOrCpr, isBlocked } from '../patrons/patron-repository.ts'
+import type { PolicyCatalog } from '../policy/policy-catalog.ts'
+import type { Policy } from '../policy/policy-schema.ts'
+import type { Clock } from '../shared/clock.ts'
+import { localDateOf } from '../shared/time.ts'
+import { decideRenewal, dueDateFor, isReferenceOnly, type LoanItem, standingRefusal } from './loan-rules.ts'
+import { RefusalError } from './refusal.ts'
+import { firstWaiting, hasOpenReservationByOthers, holdForReservation, openReservationOf } from './reservation-repository.ts'
+
+type Trx = Kysely<Database>
+
+export interface CirculationDeps {
+  policies: PolicyCatalog
+  clock: Clock
+}
+
+export interface CheckoutInput {
+  municipality: string
+  patron: string
+  item: string
+  /** The moment of the transaction; defaults to now (a machine replaying offline transactions sends its own). */
+  at?: Date | undefined
+}
+
+export interface CheckinInput {
+  municipality: string
+  item: string
+  at?: Date | undefined
+  /** Næstved refunds a paid replacement only against the receipt; laan holds the payment record itself. */
+  receiptShown?: boolean | undefined
+}
+
+export interface RenewInput {
+  municipality: string
+  item: string
+  patron?: string | undefined
+  at?: Date | undefined
+}
+
+export interface ReserveInput {
+  municipality: string
+  patron: string
+  item: string
+  at?: Date | undefined
+}
+
+export interface CheckinResult {
+  loan: LoanRow
+  charges: ChargeRow[]
+  cancelledCharges: number[]
+  refundedCharges: number[]
+  heldForPatronId: number | null
+  wasLost: boolean
+}
+
+function loanItem(item: ItemRow): LoanItem {
+  if (!isMaterialType(item.materialType)) throw new Error(`item ${item.barcode} has unknown material type`)
+  return {
+    materialType: item.materialType,
+    referenceOnly: item.referenceOnly,
+    illLoanDays: item.illLoanDays,
+    illMaxRenewals: item.illMaxRenewals,
+  }
+}
+
+export function createCirculationService(deps: CirculationDeps) {
+  const { policies, clock } = deps
+
+  async function requirePatron(trx: Trx, municipality: string, identifier: string): Promise<PatronRow> {
+    const patron = await findPatronByCardOrCpr(trx, municipality, identifier)
+    if (!patron) throw new RefusalError('unknown-patron')
+    return patron
+  }
+
+  async function requireItem(trx: Trx, municipality: string, barcode: string): Promise<ItemRow> {
+    const item = await findItemByBarcode(trx, municipality, barcode, true)
+    if (!item) throw new RefusalError('unknown-item')
+    return item
+  }
+
+  async function refuseUnlessInGoodStanding(trx: Trx, patron: PatronRow): Promise<void> {
+    const refusal = standingRefusal({ cardLost: patron.cardLostAt !== null, blocked: await isBlocked(trx, patron.id) })
+    if (refusal) throw new RefusalError(refusal)
+  }
+
+  /** Holds a returned or released copy for the first patron waiting for its title, if any. */
+  async function holdForQueue(trx: Trx, item: ItemRow, at: Date): Promise<number | null> {
+    const next = await firstWaiting(trx, item.municipality, item.title)
+    if (!next) {
+      await setItemStatus(trx, item.id, 'available')
+      return null
+    }
+    await holdForReservation(trx, next.id, item.id, at)
+    return next.patronId
+  }
+
+  async function checkout(trx: Trx, input: CheckoutInput): Promise<{ loan: LoanRow; patron: PatronRow; item: ItemRow }> {
+    const at = input.at ?? clock.now()
+    const today = localDateOf(at)
+    const patron = await requirePatron(trx, input.municipality, input.patron)
+    const item = await requireItem(trx, input.municipality, input.item)
+    await refuseUnlessInGoodStanding(trx, patron)
+    const policy = policies.inForce(input.municipality, today)
+    const rulesItem = loanItem(item)
+    if (isReferenceOnly(policy, rulesItem)) throw new RefusalError('reference-only')
+    const reservation = await openReservationOf(trx, input.municipality, item.title, patron.id)
+    if (item.status === 'held') {
+      if (reservation?.status !== 'held' || reservation.itemId !== item.id) throw new RefusalError('not-available')
+    } else if (item.status !== 'available') {
+      throw new RefusalError('not-available')
+    }
+    if (reservation) {
+      // The patron collects a copy of a title they reserved; a copy held for them elsewhere goes to the next.
+      await trx.updateTable('reservations').set({ status: 'fulfilled' }).where('id', '=', reservation.id).execute()
+      if (reservation.status === 'held' && reservation.itemId !== null && reservation.itemId !== item.id) {
+        const other = await trx.selectFrom('items').selectAll().where('id', '=', reservation.itemId).executeTakeFirstOrThrow()
+        await holdForQueue(trx, other, at)
+      }
+    }
+    const loan = await trx
+      .insertInto('loans')
+      .values({
+        municipality: input.municipality,
+        itemId: item.id,
+        patronId: patron.id,
+        checkedOutAt: at,
+        dueDate: dueDateFor(policy, rulesItem, today),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    await setItemStatus(trx, item.id, 'on-loan')
+    return { loan, patron, item }
+  }
+
+  async function checkin(trx: Trx, input: CheckinInput): Promise<CheckinResult> {
+    const at = input.at ?? clock.now()
+    const today = localDateOf(at)
+    const item = await requireItem(trx, input.municipality, input.item)
+    const open = await trx
+      .selectFrom('loans')
+      .selectAll()
+      .where('itemId', '=', item.id)
+      .where('status', 'in', ['active', 'lost'])
+      .orderBy('id', 'desc')
+      .forUpdate()
+      .executeTakeFirst()
+    if (!open) throw new RefusalError('not-on-loan')
+    const patron = await trx.selectFrom('patrons').selectAll().where('id', '=', open.patronId).executeTakeFirstOrThrow()
+    const policy = policies.inForce(input.municipality, today)
+    const result: CheckinResult = {
+      loan: open,
+      charges: [],
+      cancelledCharges: [],
+      refundedCharges: [],
+      heldForPatronId: null,
+      wasLost: open.status === 'lost',
+    }
+    if (open.status === 'active') {
+      const fee = overdueChargeFor(
+        policy,
+        { loanId: open.id, municipality: open.municipality, patronId: patron.id, itemId: item.id, dueDate: open.dueDate, birthDate: patron.birthDate },
+        'return',
+        today,
+        at,
+      )
+      result.charges = await insertCharges(trx, fee ? [fee] : [])
+    } else {
+      await settleFoundItem(trx, policy, open, today, at, input.receiptShown ?? true, result)
+    }
+    result.loan = await trx
+      .updateTable('loans')
+      .set({ status: 'returned', returnedAt: at })
+      .where('id', '=', open.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    result.heldForPatronId = await holdForQueue(trx, item, at)
+    if (result.charges.length > 0) await applyCredit(trx, patron.id, at)
+    await evaluateFeeBlocks(trx, policies, input.municipality, [patron.id], at, false)
+    return result
+  }
+
+  /** A lost item comes back: unpaid replacement and processing fee are cancelled, a paid one refunded per policy. */
+  async function settleFoundItem(
+    trx: Trx,
+    policy: Policy,
+    loan: LoanRow,
+    today: string,
+    at: Date,
+    receiptShown: boolean,
+    result: CheckinResult,
+  ): Promise<void> {
+    const charges = await chargesOfLoan(trx, loan.id)
+    const replacement = charges.find((c) => c.kind === 'replacement' && c.status !== 'cancelled')
+    const replacementPaid = replacement?.status === 'paid'
+    for (const charge of charges) {
+      if (charge.kind !== 'replacement' && charge.kind !== 'processing-fee') continue
+      if (charge.status === 'open' && !replacementPaid) {
+        await trx.updateTable('charges').set({ status: 'cancelled', settledAt: at }).where('id', '=', charge.id).execute()
+        if (charge.paid > 0) {
+          await trx
+            .insertInto('refunds')
+            .values({
+              municipality: loan.municipality,
+              patronId: loan.patronId,
+              chargeId: charge.id,
+              amount: charge.paid,
+              createdAt: at,
+              reason: 'Delvist betalt erstatning annulleret, da materialet er afleveret.',
+            })
+            .execute()
+        }
+        result.cancelledCharges.push(charge.id)
+      } else if (charge.kind === 'replacement' && charge.status === 'paid' && charge.settledAt) {
+        const paidOn = localDateOf(charge.settledAt)
+        if (refundsPaidReplacement(policy.foundItem.paidReplacementRefund.value, paidOn, today, receiptShown)) {
+          await trx.updateTable('charges').set({ status: 'refunded' }).where('id', '=', charge.id).execute()
+          await trx
+            .insertInto('refunds')
+            .values({
+              municipality: loan.municipality,
+              patronId: loan.patronId,
+              chargeId: charge.id,
+              amount: charge.paid,
+              createdAt: at,
+              reason: 'Betalt erstatning refunderet, da materialet er fundet og afleveret.',
+            })
+            .execute()
+          result.refundedCharges.push(charge.id)
+        }
+      }
+    }
+  }
+
+  async function renew(trx: Trx, input: RenewInput): Promise<{ loan: LoanRow; charges: ChargeRow[] }> {
+    const at = input.at ?? clock.now()
+    const today = localDateOf(at)
+    const item = await requireItem(trx, input.municipality, input.item)
+    const loan = await trx
+      .selectFrom('loans')
+      .selectAll()
+      .where('itemId', '=', item.id)
+      .where('status', '=', 'active')
+      .forUpdate()
+      .executeTakeFirst()
+    if (!loan) throw new RefusalError('not-on-loan')
+    const patron = await trx.selectFrom('patrons').selectAll().where('id', '=', loan.patronId).executeTakeFirstOrThrow()
+    if (input.patron !== undefined) {
+      const asking = await requirePatron(trx, input.municipality, input.patron)
+      if (asking.id !== patron.id) throw new RefusalError('not-on-loan')
+    }
+    const policy = policies.inForce(input.municipality, today)
+    const decision = decideRenewal(policy, loan, loanItem(item), {
+      today,
+      patron: { cardLost: patron.cardLostAt !== null, blocked: await isBlocked(trx, patron.id) },
+      reservedByOthers: await hasOpenReservationByOthers(trx, input.municipality, item.title, patron.id),
+    })
+    if (!decision.ok) throw new RefusalError(decision.refusal)
+    const charges: ChargeRow[] = []
+    if (decision.lateByDays > 0) {
+      // 001: "Når du afleverer eller fornyer for sent, tilfalder der et gebyr."
+      const fee = overdueChargeFor(
+        policy,
+        { loanId: loan.id, municipality: loan.municipality, patronId: patron.id, itemId: item.id, dueDate: loan.dueDate, birthDate: patron.birthDate },
+        'renewal',
+        today,
+        at,
+      )
+      charges.push(...(await insertCharges(trx, fee ? [fee] : [])))
+    }
+    const updated = await trx
+      .updateTable('loans')
+      .set({ dueDate: decision.newDueDate, renewals: loan.renewals + 1 })
+      .where('id', '=', loan.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    if (charges.length > 0) {
+      await applyCredit(trx, patron.id, at)
+      await evaluateFeeBlocks(trx, policies, input.municipality, [patron.id], at, false)
+    }
+    return { loan: updated, charges }
+  }
+
+  async function reserve(trx: Trx, input: ReserveInput) {
+    const at = input.at ?? clock.now()
+    const patron = await requirePatron(trx, input.municipality, input.patron)
+    const item = await requireItem(trx, input.municipality, input.item)
+    await refuseUnlessInGoodStanding(trx, patron)
+    const policy = policies.inForce(input.municipality, localDateOf(at))
+    if (isReferenceOnly(policy, loanItem(item))) throw new RefusalError('reference-only')
+    const existing = await openReservationOf(trx, input.municipality, item.title, patron.id)
+    if (existing) return existing
+    const reservation = await trx
+      .insertInto('reservations')
+      .values({ municipality: input.municipality, title: item.title, patronId: patron.id, createdAt: at })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    const onShelf = await trx
+      .selectFrom('items')
+      .selectAll()
+      .where('municipality', '=', input.municipality)
+      .where('title', '=', item.title)
+      .where('status', '=', 'available')
+      .where('referenceOnly', '=', false)
+      .orderBy('id')
+      .forUpdate()
+      .executeTakeFirst()
+    if (onShelf) {
+      const first = await firstWaiting(trx, input.municipality, item.title)
+      if (first) await holdForReservation(trx, first.id, onShelf.id, at)
+    }
+    return trx.selectFrom('reservations').selectAll().where('id', '=', reservation.id).executeTakeFirstOrThrow()
+  }
+
+  async function cancelReservation(trx: Trx, input: ReserveInput) {
+    const at = input.at ?? clock.now()
+    const patron = await requirePatron(trx, input.municipality, input.patron)
+    const item = await findItemByBarcode(trx, input.municipality, input.item)
+    if (!item) throw new RefusalError('unknown-item')
+    const reservation = await openReservationOf(trx, input.municipality, item.title, patron.id)
+    if (!reservation) return null
+    await trx.updateTable('reservations').set({ status: 'cancelled' }).where('id', '=', reservation.id).execute()
+    if (reservation.status === 'held' && reservation.itemId !== null) {
+      const held = await trx.selectFrom('items').selectAll().where('id', '=', reservation.itemId).forUpdate().executeTakeFirstOrThrow()
+      await holdForQueue(trx, held, at)
+    }
+    return reservation
+  }
+
+  async function reportCardLost(trx: Trx, input: { municipality: string; patron: string; at?: Date | undefined }) {
+    const at = input.at ?? clock.now()
+    const patron = await requirePatron(trx, input.municipality, input.patron)
+    if (patron.cardLostAt !== null) return patron
+    await trx
+      .insertInto('blocks')
+      .values({ municipality: input.municipality, patronId: patron.id, reason: 'card-lost', fromAt: at })
+      .execute()
+    return trx
+      .updateTable('patrons')
+      .set({ cardLostAt: at })
+      .where('id', '=', patron.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+  }
+
+  return { checkout, checkin, renew, reserve, cancelReservation, reportCardLost }
+}
+
+export type CirculationService = ReturnType<typeof createCirculationService>

@@ -1,0 +1,60 @@
+import type { Kysely } from 'kysely'
+import type { Database, ReservationRow } from '../db/schema.ts'
+
+type Trx = Kysely<Database>
+
+/** The first waiting reservation on a title, in queue order. */
+export async function firstWaiting(trx: Trx, municipality: string, title: string): Promise<ReservationRow | undefined> {
+  return trx
+    .selectFrom('reservations')
+    .selectAll()
+    .where('municipality', '=', municipality)
+    .where('title', '=', title)
+    .where('status', '=', 'waiting')
+    .orderBy('createdAt')
+    .orderBy('id')
+    .forUpdate()
+    .executeTakeFirst()
+}
+
+export async function hasOpenReservationByOthers(
+  trx: Trx,
+  municipality: string,
+  title: string,
+  patronId: number,
+): Promise<boolean> {
+  const row = await trx
+    .selectFrom('reservations')
+    .select('id')
+    .where('municipality', '=', municipality)
+    .where('title', '=', title)
+    .where('status', 'in', ['waiting', 'held'])
+    .where('patronId', '<>', patronId)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+export async function openReservationOf(
+  trx: Trx,
+  municipality: string,
+  title: string,
+  patronId: number,
+): Promise<ReservationRow | undefined> {
+  return trx
+    .selectFrom('reservations')
+    .selectAll()
+    .where('municipality', '=', municipality)
+    .where('title', '=', title)
+    .where('patronId', '=', patronId)
+    .where('status', 'in', ['waiting', 'held'])
+    .executeTakeFirst()
+}
+
+export async function holdForReservation(trx: Trx, reservationId: number, itemId: number, at: Date): Promise<void> {
+  await trx
+    .updateTable('reservations')
+    .set({ status: 'held', itemId, heldAt: at })
+    .where('id', '=', reservationId)
+    .execute()
+  await trx.updateTable('items').set({ status: 'held' }).where('id', '=', itemId).execute()
+}

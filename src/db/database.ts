@@ -1,0 +1,66 @@
+import { mkdirSync } from 'node:fs'
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
+import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
+import { PGliteDialect } from 'kysely-pglite-dialect'
+import pg from 'pg'
+import type { Database } from './schema.ts'
+
+export type Db = Kysely<Database>
+
+const DATE_OID = 1082
+const INT8_OID = 20
+const NUMERIC_OID = 1700
+
+const asString = (value: string) => value
+const asNumber = (value: string) => Number(value)
+
+export interface DatabaseHandle {
+  db: Db
+  kind: 'pglite' | 'postgres'
+  close(): Promise<void>
+}
+
+export interface OpenOptions {
+  url?: string | undefined
+  dataDir?: string | null
+  /** For an in-memory PGlite: a dumped data folder to start from (see pglite-template.ts). */
+  template?: Blob | undefined
+}
+
+/** A PostgreSQL server when `url` is given; otherwise PGlite in `dataDir` (or in memory when dataDir is null). */
+export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
+  if (options.url) {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: 20,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+          if (oid === DATE_OID) return asString
+          if (oid === INT8_OID || oid === NUMERIC_OID) return asNumber
+          return pg.types.getTypeParser(oid, format)
+        }) as typeof pg.types.getTypeParser,
+      },
+    })
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] })
+    return { db, kind: 'postgres', close: () => db.destroy() }
+  }
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
+  const pglite = await PGlite.create({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.template ? { loadDataDir: options.template } : {}),
+    parsers: {
+      [pgliteTypes.DATE]: asString,
+      [pgliteTypes.INT8]: asNumber,
+      [pgliteTypes.NUMERIC]: asNumber,
+    },
+  })
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins: [new CamelCasePlugin()] })
+  return {
+    db,
+    kind: 'pglite',
+    close: async () => {
+      await db.destroy()
+      if (!pglite.closed) await pglite.close()
+    },
+  }
+}

@@ -1,0 +1,64 @@
+import { type Kysely, sql } from 'kysely'
+import type { ChargeKind, ChargeRow, Database, NewCharge } from '../db/schema.ts'
+import type { Ore } from '../shared/money.ts'
+
+type Trx = Kysely<Database>
+
+export async function insertCharges(trx: Trx, charges: readonly NewCharge[]): Promise<ChargeRow[]> {
+  if (charges.length === 0) return []
+  return trx.insertInto('charges').values(charges).returningAll().execute()
+}
+
+/** Open charges of a patron, oldest first: the order payments are applied in. */
+export async function openChargesOldestFirst(trx: Trx, patronId: number, lock = false): Promise<ChargeRow[]> {
+  let query = trx
+    .selectFrom('charges')
+    .selectAll()
+    .where('patronId', '=', patronId)
+    .where('status', '=', 'open')
+    .orderBy('chargeDate')
+    .orderBy('id')
+  if (lock) query = query.forUpdate()
+  return query.execute()
+}
+
+export async function chargesOfLoan(trx: Trx, loanId: number): Promise<ChargeRow[]> {
+  return trx.selectFrom('charges').selectAll().where('loanId', '=', loanId).orderBy('id').execute()
+}
+
+export async function addPayment(trx: Trx, chargeId: number, amount: Ore, at: Date): Promise<void> {
+  await trx
+    .updateTable('charges')
+    .set({
+      paid: sql`paid + ${amount}`,
+      status: sql`case when paid + ${amount} >= amount then 'paid' else 'open' end`,
+      settledAt: sql`case when paid + ${amount} >= amount then ${at}::timestamptz else settled_at end`,
+    })
+    .where('id', '=', chargeId)
+    .execute()
+}
+
+export interface OpenAmounts {
+  balance: Ore
+  byKind: Partial<Record<ChargeKind, Ore>>
+}
+
+/** What each patron owes now, in all and by charge kind. */
+export async function openAmountsOf(trx: Trx, patronIds: readonly number[]): Promise<Map<number, OpenAmounts>> {
+  const result = new Map<number, OpenAmounts>()
+  for (const id of patronIds) result.set(id, { balance: 0, byKind: {} })
+  if (patronIds.length === 0) return result
+  const rows = await trx
+    .selectFrom('charges')
+    .select(['patronId', 'kind', sql<number>`sum(amount - paid)::int`.as('open')])
+    .where('patronId', 'in', patronIds)
+    .where('status', '=', 'open')
+    .groupBy(['patronId', 'kind'])
+    .execute()
+  for (const row of rows) {
+    const entry = result.get(row.patronId) as OpenAmounts
+    entry.balance += row.open
+    entry.byKind[row.kind] = row.open
+  }
+  return result
+}

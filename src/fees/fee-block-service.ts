@@ -1,0 +1,137 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.ts'
+import { enqueueNotice, writtenChannel } from '../notices/notice-repository.ts'
+import type { PolicyCatalog } from '../policy/policy-catalog.ts'
+import { type LocalDate, localDateOf } from '../shared/time.ts'
+import { type FeeBlockAction, feeBlockActions } from './block-rules.ts'
+import { openAmountsOf } from './charge-repository.ts'
+
+type Trx = Kysely<Database>
+
+const FEE_BLOCK_REASONS = ['fees', 'exclusion'] as const
+
+/**
+ * Applies the municipality's fee block rule to these patrons as of `at`: blocks, lifts, exclusion warnings.
+ * Called in the transaction that changed a balance, and by the nightly run (`nightly`) for notice periods.
+ */
+export async function evaluateFeeBlocks(
+  trx: Trx,
+  policies: PolicyCatalog,
+  municipality: string,
+  patronIds: readonly number[],
+  at: Date,
+  nightly: boolean,
+  businessDate: LocalDate = localDateOf(at),
+): Promise<Map<number, FeeBlockAction[]>> {
+  const done = new Map<number, FeeBlockAction[]>()
+  const ids = [...new Set(patronIds)]
+  if (ids.length === 0) return done
+  const rule = policies.inForce(municipality, businessDate).blocks.fees.value
+  const amounts = await openAmountsOf(trx, ids)
+  const openBlocks = await trx
+    .selectFrom('blocks')
+    .select(['patronId'])
+    .where('patronId', 'in', ids)
+    .where('untilAt', 'is', null)
+    .where('reason', 'in', FEE_BLOCK_REASONS)
+    .execute()
+  const blocked = new Set(openBlocks.map((row) => row.patronId))
+  const warnings = await trx
+    .selectFrom('exclusionWarnings')
+    .select(['id', 'patronId', 'warnedOn'])
+    .where('patronId', 'in', ids)
+    .where('status', '=', 'pending')
+    .execute()
+  const pending = new Map(warnings.map((w) => [w.patronId, w]))
+
+  for (const patronId of ids) {
+    const open = amounts.get(patronId) ?? { balance: 0, byKind: {} }
+    const counted =
+      rule.kind === 'exclusion-after-notice'
+        ? rule.countedKinds.reduce((sum, kind) => sum + (open.byKind[kind] ?? 0), 0)
+        : open.balance
+    const actions = feeBlockActions(
+      rule,
+      {
+        balance: open.balance,
+        countedBalance: counted,
+        feeBlockInForce: blocked.has(patronId),
+        pendingWarningOn: pending.get(patronId)?.warnedOn ?? null,
+      },
+      businessDate,
+      nightly,
+    )
+    for (const action of actions) {
+      await applyAction(trx, municipality, patronId, action, at, businessDate, pending.get(patronId)?.id)
+    }
+    if (actions.length > 0) done.set(patronId, actions)
+  }
+  return done
+}
+
+async function applyAction(
+  trx: Trx,
+  municipality: string,
+  patronId: number,
+  action: FeeBlockAction,
+  at: Date,
+  businessDate: LocalDate,
+  warningId: number | undefined,
+): Promise<void> {
+  switch (action) {
+    case 'block':
+      await trx.insertInto('blocks').values({ municipality, patronId, reason: 'fees', fromAt: at }).execute()
+      return
+    case 'lift':
+      await trx
+        .updateTable('blocks')
+        .set({ untilAt: at })
+        .where('patronId', '=', patronId)
+        .where('untilAt', 'is', null)
+        .where('reason', 'in', FEE_BLOCK_REASONS)
+        .execute()
+      return
+    case 'warn': {
+      const warning = await trx
+        .insertInto('exclusionWarnings')
+        .values({ municipality, patronId, warnedAt: at, warnedOn: businessDate })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      const patron = await trx
+        .selectFrom('patrons')
+        .select(['digitalPost'])
+        .where('id', '=', patronId)
+        .executeTakeFirstOrThrow()
+      const items = await trx
+        .selectFrom('charges')
+        .innerJoin('items', 'items.id', 'charges.itemId')
+        .select('items.barcode')
+        .distinct()
+        .where('charges.patronId', '=', patronId)
+        .where('charges.status', '=', 'open')
+        .orderBy('items.barcode')
+        .execute()
+      await enqueueNotice(trx, {
+        municipality,
+        patronId,
+        kind: 'exclusion-warning',
+        channel: writtenChannel(patron),
+        sendAt: at,
+        items: items.map((i) => i.barcode),
+        dedupeKey: `exclusion-warning:${warning.id}`,
+      })
+      return
+    }
+    case 'withdraw-warning':
+      if (warningId !== undefined) {
+        await trx.updateTable('exclusionWarnings').set({ status: 'withdrawn' }).where('id', '=', warningId).execute()
+      }
+      return
+    case 'block-after-warning':
+      if (warningId !== undefined) {
+        await trx.updateTable('exclusionWarnings').set({ status: 'executed' }).where('id', '=', warningId).execute()
+      }
+      await trx.insertInto('blocks').values({ municipality, patronId, reason: 'exclusion', fromAt: at }).execute()
+      return
+  }
+}

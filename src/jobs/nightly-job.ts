@@ -1,0 +1,187 @@
+import { lostDueDateCutoff } from '../circulation/loan-rules.ts'
+import type { Db } from '../db/database.ts'
+import { lostChargesFor } from '../fees/charge-builders.ts'
+import { insertCharges } from '../fees/charge-repository.ts'
+import { evaluateFeeBlocks } from '../fees/fee-block-service.ts'
+import { applyCredit } from '../fees/payment-service.ts'
+import type { PolicyCatalog } from '../policy/policy-catalog.ts'
+import type { Clock } from '../shared/clock.ts'
+import type { LocalDate } from '../shared/time.ts'
+
+export interface NightlyDeps {
+  db: Db
+  policies: PolicyCatalog
+  clock: Clock
+}
+
+export interface NightlyProgress {
+  step: 'declare-lost' | 'fee-blocks'
+  batch: number
+  processed: number
+}
+
+export interface NightlyOptions {
+  batchSize?: number
+  onProgress?: (progress: NightlyProgress) => void
+  /** Called after each committed batch; tests throw here to simulate a crash between batches. */
+  afterBatch?: (progress: NightlyProgress) => void | Promise<void>
+}
+
+export interface NightlyResult {
+  municipality: string
+  date: LocalDate
+  alreadyCompleted: boolean
+  declaredLost: number
+  chargesCreated: number
+  feeBlockActions: number
+}
+
+const JOB = 'nightly'
+
+/**
+ * The nightly run of one municipality and business date: declare lost loans (with their charges) and
+ * apply the fee block rule. Each batch commits on its own; every step selects only what is still to do,
+ * so a second run changes nothing and a run killed between batches ends, when run again, where a clean
+ * run ends.
+ */
+export async function runNightly(
+  deps: NightlyDeps,
+  municipality: string,
+  date: LocalDate,
+  options: NightlyOptions = {},
+): Promise<NightlyResult> {
+  const { db, policies, clock } = deps
+  const batchSize = options.batchSize ?? 2000
+  const policy = policies.inForce(municipality, date)
+  const result: NightlyResult = {
+    municipality,
+    date,
+    alreadyCompleted: false,
+    declaredLost: 0,
+    chargesCreated: 0,
+    feeBlockActions: 0,
+  }
+
+  const started = clock.now()
+  await db
+    .insertInto('jobRuns')
+    .values({ municipality, job: JOB, businessDate: date, status: 'running', startedAt: started, progress: '{}' })
+    .onConflict((oc) => oc.columns(['municipality', 'job', 'businessDate']).doNothing())
+    .execute()
+  const run = await db
+    .selectFrom('jobRuns')
+    .select('status')
+    .where('municipality', '=', municipality)
+    .where('job', '=', JOB)
+    .where('businessDate', '=', date)
+    .executeTakeFirstOrThrow()
+  if (run.status === 'completed') return { ...result, alreadyCompleted: true }
+
+  const report = async (progress: NightlyProgress) => {
+    options.onProgress?.(progress)
+    await options.afterBatch?.(progress)
+  }
+
+  // Step 1: declare lost every active loan whose due date lies `afterDaysOverdue` days or more back.
+  const cutoff = lostDueDateCutoff(policy, date)
+  for (let batch = 1; ; batch++) {
+    const processed = await db.transaction().execute(async (trx) => {
+      const at = clock.now()
+      const rows = await trx
+        .selectFrom('loans')
+        .innerJoin('items', 'items.id', 'loans.itemId')
+        .innerJoin('patrons', 'patrons.id', 'loans.patronId')
+        .select([
+          'loans.id as loanId',
+          'loans.patronId',
+          'loans.itemId',
+          'loans.dueDate',
+          'patrons.birthDate',
+          'items.title',
+          'items.materialType',
+          'items.units',
+          'items.price',
+          'items.illPrice',
+          'items.illLendingLibrary',
+        ])
+        .where('loans.municipality', '=', municipality)
+        .where('loans.status', '=', 'active')
+        .where('loans.dueDate', '<=', cutoff)
+        .orderBy('loans.id')
+        .limit(batchSize)
+        .forUpdate()
+        .execute()
+      if (rows.length === 0) return 0
+      const charges = rows.flatMap((row) =>
+        lostChargesFor(policy, { ...row, municipality }, row, date, at),
+      )
+      for (let i = 0; i < charges.length; i += 1000) {
+        await insertCharges(trx, charges.slice(i, i + 1000))
+      }
+      const loanIds = rows.map((r) => r.loanId)
+      await trx.updateTable('loans').set({ status: 'lost', lostOn: date }).where('id', 'in', loanIds).execute()
+      await trx
+        .updateTable('items')
+        .set({ status: 'lost' })
+        .where('id', 'in', rows.map((r) => r.itemId))
+        .execute()
+      const patronIds = [...new Set(rows.map((r) => r.patronId))]
+      const withCredit = await trx
+        .selectFrom('payments')
+        .select('patronId')
+        .distinct()
+        .where('patronId', 'in', patronIds)
+        .where('unapplied', '>', 0)
+        .execute()
+      for (const { patronId } of withCredit) await applyCredit(trx, patronId, at)
+      const actions = await evaluateFeeBlocks(trx, policies, municipality, patronIds, at, true, date)
+      result.declaredLost += rows.length
+      result.chargesCreated += charges.length
+      result.feeBlockActions += actions.size
+      return rows.length
+    })
+    if (processed === 0) break
+    await report({ step: 'declare-lost', batch, processed: result.declaredLost })
+  }
+
+  // Step 2: exclusion warnings whose notice period has run out, and any other pending warning.
+  let lastWarningId = 0
+  for (let batch = 1; ; batch++) {
+    const processed = await db.transaction().execute(async (trx) => {
+      const warnings = await trx
+        .selectFrom('exclusionWarnings')
+        .select(['id', 'patronId'])
+        .where('municipality', '=', municipality)
+        .where('status', '=', 'pending')
+        .where('warnedOn', '<=', date)
+        .where('id', '>', lastWarningId)
+        .orderBy('id')
+        .limit(batchSize)
+        .execute()
+      if (warnings.length === 0) return 0
+      lastWarningId = warnings[warnings.length - 1]?.id ?? lastWarningId
+      const actions = await evaluateFeeBlocks(
+        trx,
+        policies,
+        municipality,
+        warnings.map((w) => w.patronId),
+        clock.now(),
+        true,
+        date,
+      )
+      result.feeBlockActions += actions.size
+      return warnings.length
+    })
+    if (processed === 0) break
+    await report({ step: 'fee-blocks', batch, processed })
+  }
+
+  await db
+    .updateTable('jobRuns')
+    .set({ status: 'completed', finishedAt: clock.now(), progress: JSON.stringify(result) })
+    .where('municipality', '=', municipality)
+    .where('job', '=', JOB)
+    .where('businessDate', '=', date)
+    .execute()
+  return result
+}

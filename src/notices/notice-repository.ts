@@ -1,0 +1,40 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.ts'
+
+type Trx = Kysely<Database>
+
+export type NoticeChannel = 'email' | 'sms' | 'digital-post' | 'letter'
+
+export interface NewNotice {
+  municipality: string
+  patronId: number
+  kind: string
+  channel: NoticeChannel
+  sendAt: Date
+  items: string[]
+  /** The same key twice is one notice: a rerun job never sends it again. */
+  dedupeKey: string
+  payload?: Record<string, unknown>
+}
+
+export async function enqueueNotice(trx: Trx, notice: NewNotice): Promise<void> {
+  await trx
+    .insertInto('notices')
+    .values({
+      municipality: notice.municipality,
+      patronId: notice.patronId,
+      kind: notice.kind,
+      channel: notice.channel,
+      sendAt: notice.sendAt,
+      items: JSON.stringify(notice.items),
+      dedupeKey: notice.dedupeKey,
+      payload: JSON.stringify(notice.payload ?? {}),
+    })
+    .onConflict((oc) => oc.column('dedupeKey').doNothing())
+    .execute()
+}
+
+/** A written notice goes to Digital Post, or by letter to a patron exempt from it. */
+export function writtenChannel(patron: { digitalPost: boolean }): NoticeChannel {
+  return patron.digitalPost ? 'digital-post' : 'letter'
+}

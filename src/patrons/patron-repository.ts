@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely'
+import type { Database, NewPatron, PatronRow } from '../db/schema.ts'
+
+type Trx = Kysely<Database>
+
+export async function insertPatron(trx: Trx, patron: NewPatron): Promise<PatronRow> {
+  return trx.insertInto('patrons').values(patron).returningAll().executeTakeFirstOrThrow()
+}
+
+export async function findPatronByCard(trx: Trx, municipality: string, cardNumber: string): Promise<PatronRow | undefined> {
+  return trx
+    .selectFrom('patrons')
+    .selectAll()
+    .where('municipality', '=', municipality)
+    .where('cardNumber', '=', cardNumber)
+    .executeTakeFirst()
+}
+
+export async function findPatronById(trx: Trx, id: number): Promise<PatronRow | undefined> {
+  return trx.selectFrom('patrons').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** Card or CPR number, as a patron identifies at the desk or a machine. */
+export async function findPatronByCardOrCpr(trx: Trx, municipality: string, identifier: string): Promise<PatronRow | undefined> {
+  return (
+    (await findPatronByCard(trx, municipality, identifier)) ??
+    trx
+      .selectFrom('patrons')
+      .selectAll()
+      .where('municipality', '=', municipality)
+      .where('cpr', '=', identifier.replace('-', ''))
+      .executeTakeFirst()
+  )
+}
+
+export async function isBlocked(trx: Trx, patronId: number): Promise<boolean> {
+  const row = await trx
+    .selectFrom('blocks')
+    .select('id')
+    .where('patronId', '=', patronId)
+    .where('untilAt', 'is', null)
+    .where('reason', '<>', 'card-lost')
+    .executeTakeFirst()
+  return row !== undefined
+}

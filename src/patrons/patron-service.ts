@@ -1,0 +1,80 @@
+import { hash, verify } from '@node-rs/argon2'
+import type { Kysely } from 'kysely'
+import type { Database, PatronRow } from '../db/schema.ts'
+import { ValidationError } from '../shared/errors.ts'
+import { isLocalDate } from '../shared/time.ts'
+import { birthDateFromCpr, InvalidCprError, normaliseCpr } from './cpr.ts'
+import { findPatronByCard, findPatronByCardOrCpr, insertPatron } from './patron-repository.ts'
+
+type Trx = Kysely<Database>
+
+export interface RegisterPatronInput {
+  municipality: string
+  cardNumber?: string | undefined
+  name?: string | undefined
+  birthDate?: string | undefined
+  cpr?: string | undefined
+  pin?: string | undefined
+  email?: string | null | undefined
+  phone?: string | null | undefined
+  remindersOptIn?: boolean | undefined
+  digitalPost?: boolean | undefined
+  /** Card or CPR number of the economically responsible adult. */
+  guardian?: string | undefined
+  /** An already hashed PIN (demo and benchmark data share one). */
+  pinHash?: string | undefined
+}
+
+export async function hashPin(pin: string): Promise<string> {
+  if (!/^\d{4,8}$/.test(pin)) throw new ValidationError('pin', 'a PIN has 4 to 8 digits')
+  return hash(pin)
+}
+
+export async function verifyPin(patron: PatronRow, pin: string): Promise<boolean> {
+  if (!patron.pinHash) return false
+  return verify(patron.pinHash, pin)
+}
+
+export async function registerPatron(trx: Trx, input: RegisterPatronInput): Promise<PatronRow> {
+  let cpr: string | null = null
+  let birthDate = input.birthDate
+  if (input.cpr !== undefined) {
+    try {
+      cpr = normaliseCpr(input.cpr)
+      const fromCpr = birthDateFromCpr(cpr)
+      if (birthDate !== undefined && birthDate !== fromCpr) {
+        throw new ValidationError('birthDate', `does not match the CPR number (${fromCpr})`)
+      }
+      birthDate = fromCpr
+    } catch (error) {
+      if (error instanceof InvalidCprError) throw new ValidationError('cpr', error.message)
+      throw error
+    }
+  }
+  if (birthDate === undefined) throw new ValidationError('birthDate', 'a birth date or a CPR number is required')
+  if (!isLocalDate(birthDate)) throw new ValidationError('birthDate', 'a date YYYY-MM-DD')
+  const cardNumber = input.cardNumber ?? cpr
+  if (!cardNumber) throw new ValidationError('cardNumber', 'a card number or a CPR number is required')
+  if (await findPatronByCard(trx, input.municipality, cardNumber)) {
+    throw new ValidationError('cardNumber', `card ${cardNumber} is already registered`)
+  }
+  let guardianId: number | null = null
+  if (input.guardian !== undefined) {
+    const guardian = await findPatronByCardOrCpr(trx, input.municipality, input.guardian)
+    if (!guardian) throw new ValidationError('guardian', `no patron with card ${input.guardian}`)
+    guardianId = guardian.id
+  }
+  return insertPatron(trx, {
+    municipality: input.municipality,
+    cardNumber,
+    cpr,
+    birthDate,
+    name: input.name ?? cardNumber,
+    pinHash: input.pinHash ?? (input.pin !== undefined ? await hashPin(input.pin) : null),
+    email: input.email ?? null,
+    phone: input.phone ?? null,
+    remindersOptIn: input.remindersOptIn ?? false,
+    digitalPost: input.digitalPost ?? true,
+    guardianId,
+  })
+}

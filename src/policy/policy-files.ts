@@ -1,0 +1,15 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parse as parseYaml } from 'yaml'
+import { type Policy, parsePolicy } from './policy-schema.ts'
+
+export const POLICY_DIR = fileURLToPath(new URL('../../policies/', import.meta.url))
+
+/** Reads and validates every policy version in a folder; an invalid file throws naming the file and field. */
+export function readPolicyFiles(dir = POLICY_DIR): Policy[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.yaml') || name.endsWith('.yml'))
+    .sort()
+    .map((name) => parsePolicy(parseYaml(readFileSync(join(dir, name), 'utf8')), name))
+}

@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { type DatabaseHandle, openDatabase } from '../db/database.ts'
+import { openMemoryDatabase } from '../db/pglite-template.ts'
+
+/**
+ * A fresh, empty database for one test file: in-memory PGlite, or, when DATABASE_URL is set (CI's second
+ * pass), a new database on that server that is dropped again on close.
+ */
+export async function openTestDatabase(): Promise<DatabaseHandle> {
+  const serverUrl = process.env.DATABASE_URL
+  if (!serverUrl) return openMemoryDatabase()
+  const name = `laan_test_${process.pid}_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: serverUrl })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  const handle = await openDatabase({ url: url.toString() })
+  return {
+    ...handle,
+    close: async () => {
+      await handle.close()
+      const cleanup = new pg.Client({ connectionString: serverUrl })
+      await cleanup.connect()
+      await cleanup.query(`drop database if exists ${name} with (force)`)
+      await cleanup.end()
+    },
+  }
+}
