@@ -19,7 +19,8 @@ const DEFAULT_API_KEY = 'laan-dev-key'
 function parsePort(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === '') return fallback
   const port = Number(value)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ValidationError(name, 'a port number 0–65535')
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ValidationError(name, 'a port number 0–65535')
   return port
 }
 

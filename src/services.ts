@@ -2,6 +2,7 @@ import { createCirculationService } from './circulation/circulation-service.ts'
 import type { Config } from './config.ts'
 import type { Db } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
+import { createFeeService } from './fees/fee-service.ts'
 import { type NightlyOptions, runNightly } from './jobs/nightly-job.ts'
 import { PolicyCatalog } from './policy/policy-catalog.ts'
 import { readPolicyFiles } from './policy/policy-files.ts'
@@ -29,12 +30,14 @@ export async function createServices(deps: ServiceDeps) {
   await syncPolicies(db, deps.policies ?? readPolicyFiles())
   const policies = new PolicyCatalog(await loadPolicies(db))
   const circulation = createCirculationService({ policies, clock })
+  const fees = createFeeService({ policies, clock })
   return {
     db,
     clock,
     config: deps.config,
     policies,
     circulation,
+    fees,
     jobs: {
       nightly: (municipality: string, date: LocalDate, options?: NightlyOptions) =>
         runNightly({ db, policies, clock }, municipality, date, options),

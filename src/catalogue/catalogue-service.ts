@@ -15,7 +15,14 @@ export interface AddItemInput {
   units?: number | undefined
   price?: number | null | undefined
   referenceOnly?: boolean | undefined
-  ill?: { lendingLibrary?: string | undefined; loanDays?: number | undefined; maxRenewals?: number | undefined; price?: number | undefined } | undefined
+  ill?:
+    | {
+        lendingLibrary?: string | undefined
+        loanDays?: number | undefined
+        maxRenewals?: number | undefined
+        price?: number | undefined
+      }
+    | undefined
 }
 
 export async function addItem(trx: Trx, input: AddItemInput): Promise<ItemRow> {

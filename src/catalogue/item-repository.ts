@@ -14,7 +14,11 @@ export async function findItemByBarcode(
   barcode: string,
   lock = false,
 ): Promise<ItemRow | undefined> {
-  let query = trx.selectFrom('items').selectAll().where('municipality', '=', municipality).where('barcode', '=', barcode)
+  let query = trx
+    .selectFrom('items')
+    .selectAll()
+    .where('municipality', '=', municipality)
+    .where('barcode', '=', barcode)
   if (lock) query = query.forUpdate()
   return query.executeTakeFirst()
 }

@@ -14,7 +14,12 @@ import type { Clock } from '../shared/clock.ts'
 import { localDateOf } from '../shared/time.ts'
 import { decideRenewal, dueDateFor, isReferenceOnly, type LoanItem, standingRefusal } from './loan-rules.ts'
 import { RefusalError } from './refusal.ts'
-import { firstWaiting, hasOpenReservationByOthers, holdForReservation, openReservationOf } from './reservation-repository.ts'
+import {
+  firstWaiting,
+  hasOpenReservationByOthers,
+  holdForReservation,
+  openReservationOf,
+} from './reservation-repository.ts'
 
 type Trx = Kysely<Database>
 
@@ -88,7 +93,10 @@ export function createCirculationService(deps: CirculationDeps) {
   }
 
   async function refuseUnlessInGoodStanding(trx: Trx, patron: PatronRow): Promise<void> {
-    const refusal = standingRefusal({ cardLost: patron.cardLostAt !== null, blocked: await isBlocked(trx, patron.id) })
+    const refusal = standingRefusal({
+      cardLost: patron.cardLostAt !== null,
+      blocked: await isBlocked(trx, patron.id),
+    })
     if (refusal) throw new RefusalError(refusal)
   }
 
@@ -103,7 +111,10 @@ export function createCirculationService(deps: CirculationDeps) {
     return next.patronId
   }
 
-  async function checkout(trx: Trx, input: CheckoutInput): Promise<{ loan: LoanRow; patron: PatronRow; item: ItemRow }> {
+  async function checkout(
+    trx: Trx,
+    input: CheckoutInput,
+  ): Promise<{ loan: LoanRow; patron: PatronRow; item: ItemRow }> {
     const at = input.at ?? clock.now()
     const today = localDateOf(at)
     const patron = await requirePatron(trx, input.municipality, input.patron)
@@ -114,15 +125,24 @@ export function createCirculationService(deps: CirculationDeps) {
     if (isReferenceOnly(policy, rulesItem)) throw new RefusalError('reference-only')
     const reservation = await openReservationOf(trx, input.municipality, item.title, patron.id)
     if (item.status === 'held') {
-      if (reservation?.status !== 'held' || reservation.itemId !== item.id) throw new RefusalError('not-available')
+      if (reservation?.status !== 'held' || reservation.itemId !== item.id)
+        throw new RefusalError('not-available')
     } else if (item.status !== 'available') {
       throw new RefusalError('not-available')
     }
     if (reservation) {
       // The patron collects a copy of a title they reserved; a copy held for them elsewhere goes to the next.
-      await trx.updateTable('reservations').set({ status: 'fulfilled' }).where('id', '=', reservation.id).execute()
+      await trx
+        .updateTable('reservations')
+        .set({ status: 'fulfilled' })
+        .where('id', '=', reservation.id)
+        .execute()
       if (reservation.status === 'held' && reservation.itemId !== null && reservation.itemId !== item.id) {
-        const other = await trx.selectFrom('items').selectAll().where('id', '=', reservation.itemId).executeTakeFirstOrThrow()
+        const other = await trx
+          .selectFrom('items')
+          .selectAll()
+          .where('id', '=', reservation.itemId)
+          .executeTakeFirstOrThrow()
         await holdForQueue(trx, other, at)
       }
     }
@@ -154,7 +174,11 @@ export function createCirculationService(deps: CirculationDeps) {
       .forUpdate()
       .executeTakeFirst()
     if (!open) throw new RefusalError('not-on-loan')
-    const patron = await trx.selectFrom('patrons').selectAll().where('id', '=', open.patronId).executeTakeFirstOrThrow()
+    const patron = await trx
+      .selectFrom('patrons')
+      .selectAll()
+      .where('id', '=', open.patronId)
+      .executeTakeFirstOrThrow()
     const policy = policies.inForce(input.municipality, today)
     const result: CheckinResult = {
       loan: open,
@@ -167,7 +191,14 @@ export function createCirculationService(deps: CirculationDeps) {
     if (open.status === 'active') {
       const fee = overdueChargeFor(
         policy,
-        { loanId: open.id, municipality: open.municipality, patronId: patron.id, itemId: item.id, dueDate: open.dueDate, birthDate: patron.birthDate },
+        {
+          loanId: open.id,
+          municipality: open.municipality,
+          patronId: patron.id,
+          itemId: item.id,
+          dueDate: open.dueDate,
+          birthDate: patron.birthDate,
+        },
         'return',
         today,
         at,
@@ -204,7 +235,11 @@ export function createCirculationService(deps: CirculationDeps) {
     for (const charge of charges) {
       if (charge.kind !== 'replacement' && charge.kind !== 'processing-fee') continue
       if (charge.status === 'open' && !replacementPaid) {
-        await trx.updateTable('charges').set({ status: 'cancelled', settledAt: at }).where('id', '=', charge.id).execute()
+        await trx
+          .updateTable('charges')
+          .set({ status: 'cancelled', settledAt: at })
+          .where('id', '=', charge.id)
+          .execute()
         if (charge.paid > 0) {
           await trx
             .insertInto('refunds')
@@ -221,7 +256,9 @@ export function createCirculationService(deps: CirculationDeps) {
         result.cancelledCharges.push(charge.id)
       } else if (charge.kind === 'replacement' && charge.status === 'paid' && charge.settledAt) {
         const paidOn = localDateOf(charge.settledAt)
-        if (refundsPaidReplacement(policy.foundItem.paidReplacementRefund.value, paidOn, today, receiptShown)) {
+        if (
+          refundsPaidReplacement(policy.foundItem.paidReplacementRefund.value, paidOn, today, receiptShown)
+        ) {
           await trx.updateTable('charges').set({ status: 'refunded' }).where('id', '=', charge.id).execute()
           await trx
             .insertInto('refunds')
@@ -252,7 +289,11 @@ export function createCirculationService(deps: CirculationDeps) {
       .forUpdate()
       .executeTakeFirst()
     if (!loan) throw new RefusalError('not-on-loan')
-    const patron = await trx.selectFrom('patrons').selectAll().where('id', '=', loan.patronId).executeTakeFirstOrThrow()
+    const patron = await trx
+      .selectFrom('patrons')
+      .selectAll()
+      .where('id', '=', loan.patronId)
+      .executeTakeFirstOrThrow()
     if (input.patron !== undefined) {
       const asking = await requirePatron(trx, input.municipality, input.patron)
       if (asking.id !== patron.id) throw new RefusalError('not-on-loan')
@@ -269,7 +310,14 @@ export function createCirculationService(deps: CirculationDeps) {
       // 001: "Når du afleverer eller fornyer for sent, tilfalder der et gebyr."
       const fee = overdueChargeFor(
         policy,
-        { loanId: loan.id, municipality: loan.municipality, patronId: patron.id, itemId: item.id, dueDate: loan.dueDate, birthDate: patron.birthDate },
+        {
+          loanId: loan.id,
+          municipality: loan.municipality,
+          patronId: patron.id,
+          itemId: item.id,
+          dueDate: loan.dueDate,
+          birthDate: patron.birthDate,
+        },
         'renewal',
         today,
         at,
@@ -317,7 +365,11 @@ export function createCirculationService(deps: CirculationDeps) {
       const first = await firstWaiting(trx, input.municipality, item.title)
       if (first) await holdForReservation(trx, first.id, onShelf.id, at)
     }
-    return trx.selectFrom('reservations').selectAll().where('id', '=', reservation.id).executeTakeFirstOrThrow()
+    return trx
+      .selectFrom('reservations')
+      .selectAll()
+      .where('id', '=', reservation.id)
+      .executeTakeFirstOrThrow()
   }
 
   async function cancelReservation(trx: Trx, input: ReserveInput) {
@@ -327,22 +379,31 @@ export function createCirculationService(deps: CirculationDeps) {
     if (!item) throw new RefusalError('unknown-item')
     const reservation = await openReservationOf(trx, input.municipality, item.title, patron.id)
     if (!reservation) return null
-    await trx.updateTable('reservations').set({ status: 'cancelled' }).where('id', '=', reservation.id).execute()
+    await trx
+      .updateTable('reservations')
+      .set({ status: 'cancelled' })
+      .where('id', '=', reservation.id)
+      .execute()
     if (reservation.status === 'held' && reservation.itemId !== null) {
-      const held = await trx.selectFrom('items').selectAll().where('id', '=', reservation.itemId).forUpdate().executeTakeFirstOrThrow()
+      const held = await trx
+        .selectFrom('items')
+        .selectAll()
+        .where('id', '=', reservation.itemId)
+        .forUpdate()
+        .executeTakeFirstOrThrow()
       await holdForQueue(trx, held, at)
     }
     return reservation
   }
 
-  async function reportCardLost(trx: Trx, input: { municipality: string; patron: string; at?: Date | undefined }) {
+  async function reportCardLost(
+    trx: Trx,
+    input: { municipality: string; patron: string; at?: Date | undefined },
+  ) {
     const at = input.at ?? clock.now()
     const patron = await requirePatron(trx, input.municipality, input.patron)
     if (patron.cardLostAt !== null) return patron
-    await trx
-      .insertInto('blocks')
-      .values({ municipality: input.municipality, patronId: patron.id, reason: 'card-lost', fromAt: at })
-      .execute()
+    // 002: the card is blocked at once; the patron is liable for misuse until reported. A card state, not a fee block.
     return trx
       .updateTable('patrons')
       .set({ cardLostAt: at })

@@ -65,7 +65,8 @@ export function decideRenewal(
   const standing = standingRefusal(context.patron)
   if (standing) return { ok: false, refusal: standing }
   const lateByDays = Math.max(0, daysBetween(loan.dueDate, context.today))
-  if (lateByDays > 0 && policy.renewals.whenOverdue.value === 'refuse') return { ok: false, refusal: 'overdue' }
+  if (lateByDays > 0 && policy.renewals.whenOverdue.value === 'refuse')
+    return { ok: false, refusal: 'overdue' }
   if (context.reservedByOthers) return { ok: false, refusal: 'reserved' }
   if (loan.renewals >= maxRenewals(policy, item)) return { ok: false, refusal: 'renewal-limit' }
   return { ok: true, newDueDate: dueDateFor(policy, item, context.today), lateByDays }

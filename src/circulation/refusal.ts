@@ -1,7 +1,10 @@
 import type { RefusalCode } from './loan-rules.ts'
 
 const MESSAGES: Record<RefusalCode, { da: string; en: string }> = {
-  blocked: { da: 'Du er blokeret som låner og kan ikke låne, forny eller reservere.', en: 'The patron is blocked.' },
+  blocked: {
+    da: 'Du er blokeret som låner og kan ikke låne, forny eller reservere.',
+    en: 'The patron is blocked.',
+  },
   'card-lost': { da: 'Kortet er meldt bortkommet og er spærret.', en: 'The card has been reported lost.' },
   'reference-only': {
     da: 'Materialet kan kun bruges på biblioteket og kan ikke lånes med hjem.',
@@ -12,8 +15,14 @@ const MESSAGES: Record<RefusalCode, { da: string; en: string }> = {
     en: 'The item is on loan or held for another patron.',
   },
   'not-on-loan': { da: 'Materialet er ikke registreret som udlånt.', en: 'The item is not on loan.' },
-  reserved: { da: 'Materialet er reserveret af en anden låner og kan ikke fornys.', en: 'Another patron has reserved the title.' },
-  'renewal-limit': { da: 'Lånet er fornyet det største antal gange.', en: 'The renewal limit has been reached.' },
+  reserved: {
+    da: 'Materialet er reserveret af en anden låner og kan ikke fornys.',
+    en: 'Another patron has reserved the title.',
+  },
+  'renewal-limit': {
+    da: 'Lånet er fornyet det største antal gange.',
+    en: 'The renewal limit has been reached.',
+  },
   overdue: {
     da: 'Afleveringsfristen er overskredet, så lånet kan ikke fornys.',
     en: 'The loan is overdue and cannot be renewed.',

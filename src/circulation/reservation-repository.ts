@@ -4,7 +4,11 @@ import type { Database, ReservationRow } from '../db/schema.ts'
 type Trx = Kysely<Database>
 
 /** The first waiting reservation on a title, in queue order. */
-export async function firstWaiting(trx: Trx, municipality: string, title: string): Promise<ReservationRow | undefined> {
+export async function firstWaiting(
+  trx: Trx,
+  municipality: string,
+  title: string,
+): Promise<ReservationRow | undefined> {
   return trx
     .selectFrom('reservations')
     .selectAll()
@@ -50,7 +54,12 @@ export async function openReservationOf(
     .executeTakeFirst()
 }
 
-export async function holdForReservation(trx: Trx, reservationId: number, itemId: number, at: Date): Promise<void> {
+export async function holdForReservation(
+  trx: Trx,
+  reservationId: number,
+  itemId: number,
+  at: Date,
+): Promise<void> {
   await trx
     .updateTable('reservations')
     .set({ status: 'held', itemId, heldAt: at })

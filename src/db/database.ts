@@ -41,7 +41,10 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
         }) as typeof pg.types.getTypeParser,
       },
     })
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] })
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool }),
+      plugins: [new CamelCasePlugin()],
+    })
     return { db, kind: 'postgres', close: () => db.destroy() }
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })

@@ -15,7 +15,9 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest()
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
-    throw new MigrationFailedError(`migration ${failed} failed: ${error instanceof Error ? error.message : error}`)
+    throw new MigrationFailedError(
+      `migration ${failed} failed: ${error instanceof Error ? error.message : error}`,
+    )
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }

@@ -3,11 +3,9 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
-import { Kysely } from 'kysely'
-import { CamelCasePlugin } from 'kysely'
+import { CamelCasePlugin, Kysely } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
-import { readPolicyFiles } from '../policy/policy-files.ts'
-import { POLICY_DIR } from '../policy/policy-files.ts'
+import { POLICY_DIR, readPolicyFiles } from '../policy/policy-files.ts'
 import { syncPolicies } from '../policy/policy-repository.ts'
 import { type DatabaseHandle, openDatabase } from './database.ts'
 import { migrateToLatest } from './migrate.ts'
@@ -29,7 +27,9 @@ function templateKey(): string {
       hash.update(readFileSync(join(dir, name)))
     }
   }
-  hash.update(JSON.parse(readFileSync(join(ROOT, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')).version)
+  hash.update(
+    JSON.parse(readFileSync(join(ROOT, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')).version,
+  )
   return hash.digest('hex').slice(0, 16)
 }
 

@@ -82,7 +82,13 @@ export interface ReservationTable {
   heldAt: Timestamp | null
 }
 
-export type ChargeKind = 'overdue-fee' | 'replacement' | 'processing-fee' | 'dunning-fee' | 'postage' | 'interest'
+export type ChargeKind =
+  | 'overdue-fee'
+  | 'replacement'
+  | 'processing-fee'
+  | 'dunning-fee'
+  | 'postage'
+  | 'interest'
 export type ChargeStatus = 'open' | 'paid' | 'cancelled' | 'refunded'
 
 export interface ChargeTable {
@@ -132,7 +138,7 @@ export interface RefundTable {
   reason: string
 }
 
-export type BlockReason = 'fees' | 'exclusion' | 'card-lost' | 'staff'
+export type BlockReason = 'fees' | 'exclusion' | 'staff'
 
 export interface BlockTable {
   id: Generated<number>

@@ -17,7 +17,12 @@ export type FeeBlockAction = 'block' | 'lift' | 'warn' | 'withdraw-warning' | 'b
  * What the fee block rule asks for now. Immediate: a balance block or lift, a warning. On the nightly run
  * (`nightly`): the exclusion once the warning's notice period has passed.
  */
-export function feeBlockActions(rule: BlockRule, state: FeeBlockState, today: LocalDate, nightly: boolean): FeeBlockAction[] {
+export function feeBlockActions(
+  rule: BlockRule,
+  state: FeeBlockState,
+  today: LocalDate,
+  nightly: boolean,
+): FeeBlockAction[] {
   switch (rule.kind) {
     case 'none':
       return state.feeBlockInForce ? ['lift'] : []

@@ -44,7 +44,10 @@ export interface OpenAmounts {
 }
 
 /** What each patron owes now, in all and by charge kind. */
-export async function openAmountsOf(trx: Trx, patronIds: readonly number[]): Promise<Map<number, OpenAmounts>> {
+export async function openAmountsOf(
+  trx: Trx,
+  patronIds: readonly number[],
+): Promise<Map<number, OpenAmounts>> {
   const result = new Map<number, OpenAmounts>()
   for (const id of patronIds) result.set(id, { balance: 0, byKind: {} })
   if (patronIds.length === 0) return result

@@ -124,14 +124,25 @@ async function applyAction(
     }
     case 'withdraw-warning':
       if (warningId !== undefined) {
-        await trx.updateTable('exclusionWarnings').set({ status: 'withdrawn' }).where('id', '=', warningId).execute()
+        await trx
+          .updateTable('exclusionWarnings')
+          .set({ status: 'withdrawn' })
+          .where('id', '=', warningId)
+          .execute()
       }
       return
     case 'block-after-warning':
       if (warningId !== undefined) {
-        await trx.updateTable('exclusionWarnings').set({ status: 'executed' }).where('id', '=', warningId).execute()
+        await trx
+          .updateTable('exclusionWarnings')
+          .set({ status: 'executed' })
+          .where('id', '=', warningId)
+          .execute()
       }
-      await trx.insertInto('blocks').values({ municipality, patronId, reason: 'exclusion', fromAt: at }).execute()
+      await trx
+        .insertInto('blocks')
+        .values({ municipality, patronId, reason: 'exclusion', fromAt: at })
+        .execute()
       return
   }
 }

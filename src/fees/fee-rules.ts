@@ -49,7 +49,13 @@ export function lostOverdueFee(
   const category = patronCategory(policy, loan.birthDate, loan.dueDate)
   const tiers = policy.overdueFees[category].value
   const tier = tiers[tiers.length - 1] as FeeTier
-  return { amount: tier.amount, category, tier, daysOverdue: daysOverdue(loan.dueDate, onDate), dueDate: loan.dueDate }
+  return {
+    amount: tier.amount,
+    category,
+    tier,
+    daysOverdue: daysOverdue(loan.dueDate, onDate),
+    dueDate: loan.dueDate,
+  }
 }
 
 export function tierLabel(tier: FeeTier): string {

@@ -12,7 +12,10 @@ export interface Allocation {
 }
 
 /** Applies a payment to open charges in the order given (oldest first); what is left over is credit. */
-export function allocatePayment(amount: Ore, charges: readonly OpenCharge[]): { allocations: Allocation[]; leftover: Ore } {
+export function allocatePayment(
+  amount: Ore,
+  charges: readonly OpenCharge[],
+): { allocations: Allocation[]; leftover: Ore } {
   let left = amount
   const allocations: Allocation[] = []
   for (const charge of charges) {

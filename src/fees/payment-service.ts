@@ -21,7 +21,8 @@ export async function recordPayment(
   amount: Ore,
   at: Date,
 ): Promise<PaymentResult> {
-  if (!Number.isInteger(amount) || amount <= 0) throw new ValidationError('amount', 'a positive whole number of øre')
+  if (!Number.isInteger(amount) || amount <= 0)
+    throw new ValidationError('amount', 'a positive whole number of øre')
   const open = await openChargesOldestFirst(trx, patronId, true)
   const { allocations, leftover } = allocatePayment(
     amount,
@@ -33,7 +34,10 @@ export async function recordPayment(
     .returning('id')
     .executeTakeFirstOrThrow()
   for (const allocation of allocations) {
-    await trx.insertInto('paymentAllocations').values({ paymentId: payment.id, ...allocation }).execute()
+    await trx
+      .insertInto('paymentAllocations')
+      .values({ paymentId: payment.id, ...allocation })
+      .execute()
     await addPayment(trx, allocation.chargeId, allocation.amount, at)
   }
   return { paymentId: payment.id, applied: amount - leftover, credit: leftover }
@@ -50,12 +54,18 @@ export async function applyCredit(trx: Trx, patronId: number, at: Date): Promise
     .forUpdate()
     .execute()
   if (credits.length === 0) return
-  let open = (await openChargesOldestFirst(trx, patronId, true)).map((c) => ({ id: c.id, open: c.amount - c.paid }))
+  let open = (await openChargesOldestFirst(trx, patronId, true)).map((c) => ({
+    id: c.id,
+    open: c.amount - c.paid,
+  }))
   for (const credit of credits) {
     const { allocations, leftover } = allocatePayment(credit.unapplied, open)
     if (allocations.length === 0) break
     for (const allocation of allocations) {
-      await trx.insertInto('paymentAllocations').values({ paymentId: credit.id, ...allocation }).execute()
+      await trx
+        .insertInto('paymentAllocations')
+        .values({ paymentId: credit.id, ...allocation })
+        .execute()
       await addPayment(trx, allocation.chargeId, allocation.amount, at)
     }
     await trx.updateTable('payments').set({ unapplied: leftover }).where('id', '=', credit.id).execute()

@@ -65,7 +65,14 @@ export async function runNightly(
   const started = clock.now()
   await db
     .insertInto('jobRuns')
-    .values({ municipality, job: JOB, businessDate: date, status: 'running', startedAt: started, progress: '{}' })
+    .values({
+      municipality,
+      job: JOB,
+      businessDate: date,
+      status: 'running',
+      startedAt: started,
+      progress: '{}',
+    })
     .onConflict((oc) => oc.columns(['municipality', 'job', 'businessDate']).doNothing())
     .execute()
   const run = await db
@@ -112,18 +119,24 @@ export async function runNightly(
         .forUpdate()
         .execute()
       if (rows.length === 0) return 0
-      const charges = rows.flatMap((row) =>
-        lostChargesFor(policy, { ...row, municipality }, row, date, at),
-      )
+      const charges = rows.flatMap((row) => lostChargesFor(policy, { ...row, municipality }, row, date, at))
       for (let i = 0; i < charges.length; i += 1000) {
         await insertCharges(trx, charges.slice(i, i + 1000))
       }
       const loanIds = rows.map((r) => r.loanId)
-      await trx.updateTable('loans').set({ status: 'lost', lostOn: date }).where('id', 'in', loanIds).execute()
+      await trx
+        .updateTable('loans')
+        .set({ status: 'lost', lostOn: date })
+        .where('id', 'in', loanIds)
+        .execute()
       await trx
         .updateTable('items')
         .set({ status: 'lost' })
-        .where('id', 'in', rows.map((r) => r.itemId))
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.itemId),
+        )
         .execute()
       const patronIds = [...new Set(rows.map((r) => r.patronId))]
       const withCredit = await trx

@@ -25,7 +25,8 @@ export function birthDateFromCpr(input: string): LocalDate {
   else if (serialDigit === 4 || serialDigit === 9) century = yy <= 36 ? 2000 : 1900
   else century = yy <= 57 ? 2000 : 1800
   const date = `${century + yy}-${month}-${day}`
-  if (!isLocalDate(date)) throw new InvalidCprError(`a CPR number starts with a valid date (DDMMYY): ${cpr.slice(0, 6)}`)
+  if (!isLocalDate(date))
+    throw new InvalidCprError(`a CPR number starts with a valid date (DDMMYY): ${cpr.slice(0, 6)}`)
   return date
 }
 

@@ -7,7 +7,11 @@ export async function insertPatron(trx: Trx, patron: NewPatron): Promise<PatronR
   return trx.insertInto('patrons').values(patron).returningAll().executeTakeFirstOrThrow()
 }
 
-export async function findPatronByCard(trx: Trx, municipality: string, cardNumber: string): Promise<PatronRow | undefined> {
+export async function findPatronByCard(
+  trx: Trx,
+  municipality: string,
+  cardNumber: string,
+): Promise<PatronRow | undefined> {
   return trx
     .selectFrom('patrons')
     .selectAll()
@@ -21,7 +25,11 @@ export async function findPatronById(trx: Trx, id: number): Promise<PatronRow | 
 }
 
 /** Card or CPR number, as a patron identifies at the desk or a machine. */
-export async function findPatronByCardOrCpr(trx: Trx, municipality: string, identifier: string): Promise<PatronRow | undefined> {
+export async function findPatronByCardOrCpr(
+  trx: Trx,
+  municipality: string,
+  identifier: string,
+): Promise<PatronRow | undefined> {
   return (
     (await findPatronByCard(trx, municipality, identifier)) ??
     trx
@@ -39,7 +47,6 @@ export async function isBlocked(trx: Trx, patronId: number): Promise<boolean> {
     .select('id')
     .where('patronId', '=', patronId)
     .where('untilAt', 'is', null)
-    .where('reason', '<>', 'card-lost')
     .executeTakeFirst()
   return row !== undefined
 }

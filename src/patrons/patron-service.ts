@@ -51,7 +51,8 @@ export async function registerPatron(trx: Trx, input: RegisterPatronInput): Prom
       throw error
     }
   }
-  if (birthDate === undefined) throw new ValidationError('birthDate', 'a birth date or a CPR number is required')
+  if (birthDate === undefined)
+    throw new ValidationError('birthDate', 'a birth date or a CPR number is required')
   if (!isLocalDate(birthDate)) throw new ValidationError('birthDate', 'a date YYYY-MM-DD')
   const cardNumber = input.cardNumber ?? cpr
   if (!cardNumber) throw new ValidationError('cardNumber', 'a card number or a CPR number is required')

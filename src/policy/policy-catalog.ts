@@ -17,7 +17,8 @@ export class PolicyCatalog {
       list.push(policy)
       this.#versions.set(policy.municipality, list)
     }
-    for (const list of this.#versions.values()) list.sort((a, b) => a.effectiveFrom.localeCompare(b.effectiveFrom))
+    for (const list of this.#versions.values())
+      list.sort((a, b) => a.effectiveFrom.localeCompare(b.effectiveFrom))
   }
 
   municipalities(): string[] {

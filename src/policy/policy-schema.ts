@@ -53,7 +53,11 @@ const feeTable = z
     })
     const last = tiers[tiers.length - 1]
     if (last && last.toDay !== null) {
-      ctx.addIssue({ code: 'custom', path: [tiers.length - 1, 'toDay'], message: 'the last tier must be open (null)' })
+      ctx.addIssue({
+        code: 'custom',
+        path: [tiers.length - 1, 'toDay'],
+        message: 'the last tier must be open (null)',
+      })
     }
   })
 export type FeeTier = z.infer<typeof feeTier>

@@ -1,0 +1,32 @@
+import { Cron } from 'croner'
+import { loadConfig } from './config.ts'
+import { openDatabase } from './db/database.ts'
+import { buildApp } from './http/app.ts'
+import { createServices } from './services.ts'
+import { systemClock } from './shared/clock.ts'
+import { localDateOf, TIME_ZONE } from './shared/time.ts'
+
+/** `npm start`: the service on PGlite (or DATABASE_URL), the API, and the nightly run at 02:00. */
+export async function startService(): Promise<void> {
+  const config = loadConfig()
+  const handle = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
+  const services = await createServices({ db: handle.db, clock: systemClock, config })
+  const app = await buildApp(services, { logger: { level: config.logLevel } })
+  if (config.scheduler) {
+    new Cron('0 2 * * *', { timezone: TIME_ZONE, protect: true }, async () => {
+      const date = localDateOf(systemClock.now())
+      for (const municipality of services.policies.municipalities()) {
+        const result = await services.jobs.nightly(municipality, date)
+        app.log.info({ job: 'nightly', ...result }, 'nightly run finished')
+      }
+    })
+  }
+  const shutdown = async () => {
+    await app.close()
+    await handle.close()
+    process.exit(0)
+  }
+  process.once('SIGINT', shutdown)
+  process.once('SIGTERM', shutdown)
+  await app.listen({ port: config.port, host: config.host })
+}

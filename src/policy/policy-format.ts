@@ -1,0 +1,112 @@
+import { DANISH_MATERIAL_NAMES, type MaterialType } from '../catalogue/material-types.ts'
+import { tierLabel } from '../fees/fee-rules.ts'
+import { formatKroner } from '../shared/money.ts'
+import type { FeeTier, Policy, Source } from './policy-schema.ts'
+
+function source(s: Source): string {
+  return 'seed' in s ? `[${s.seed}] «${s.quote}»` : `[antaget] ${s.assumed}`
+}
+
+function tiers(list: readonly FeeTier[]): string {
+  return list.map((t) => `${tierLabel(t)}: ${formatKroner(t.amount)}`).join(' · ')
+}
+
+/** A policy version as readable text, every value with its source. */
+export function formatPolicy(policy: Policy): string {
+  const lines: string[] = []
+  const add = (label: string, value: string, src: Source) => {
+    lines.push(`  ${label}: ${value}`)
+    lines.push(`      kilde ${source(src)}`)
+  }
+  lines.push(`${policy.name} — ${policy.rulesName}`)
+  lines.push(`version ${policy.version}, gælder fra ${policy.effectiveFrom}`)
+  lines.push('')
+  lines.push('Lån')
+  add('lånetid', `${policy.loans.defaultDays.value} dage`, policy.loans.defaultDays.source)
+  const byType = Object.entries(policy.loans.daysByType.value)
+  add(
+    'lånetid efter materialetype',
+    byType.length === 0
+      ? '(ingen særlige)'
+      : byType.map(([t, d]) => `${DANISH_MATERIAL_NAMES[t as MaterialType]} ${d}`).join(', '),
+    policy.loans.daysByType.source,
+  )
+  const ref = policy.loans.referenceOnlyTypes.value
+  add(
+    'kun til brug på stedet',
+    ref.length === 0 ? '(ingen typer)' : ref.map((t) => DANISH_MATERIAL_NAMES[t]).join(', '),
+    policy.loans.referenceOnlyTypes.source,
+  )
+  lines.push('Fornyelse')
+  add('højst', `${policy.renewals.max.value} gange`, policy.renewals.max.source)
+  add('fjernlån højst', `${policy.renewals.illMax.value} gange`, policy.renewals.illMax.source)
+  add(
+    'efter fristen',
+    policy.renewals.whenOverdue.value === 'refuse' ? 'afvises' : 'tilladt, med gebyr for overskridelsen',
+    policy.renewals.whenOverdue.source,
+  )
+  lines.push('Gebyrer for overskridelse (pr. materiale)')
+  add(
+    `voksne (fra ${policy.overdueFees.adultFromAge.value} år)`,
+    tiers(policy.overdueFees.adult.value),
+    policy.overdueFees.adult.source,
+  )
+  add('børn', tiers(policy.overdueFees.child.value), policy.overdueFees.child.source)
+  lines.push('Bortkomne materialer')
+  add(
+    'bortkommet efter',
+    `${policy.lost.afterDaysOverdue.value} dage over fristen`,
+    policy.lost.afterDaysOverdue.source,
+  )
+  add(
+    'højeste gebyr opkræves også',
+    policy.lost.chargeTopTierFee.value ? 'ja' : 'nej',
+    policy.lost.chargeTopTierFee.source,
+  )
+  const prices = policy.replacement.standardPrices.value
+  add(
+    'standardpriser',
+    [
+      ...Object.entries(prices.byType).map(
+        ([t, p]) => `${DANISH_MATERIAL_NAMES[t as MaterialType]} ${formatKroner(p)}`,
+      ),
+      `øvrige ${formatKroner(prices.default)}`,
+    ].join(', '),
+    policy.replacement.standardPrices.source,
+  )
+  add(
+    'materialets egen pris først',
+    policy.replacement.preferItemPrice.value ? 'ja' : 'nej',
+    policy.replacement.preferItemPrice.source,
+  )
+  add(
+    'fjernlån: det långivende biblioteks pris',
+    policy.replacement.illUsesLendingLibraryPrice.value ? 'ja' : 'nej',
+    policy.replacement.illUsesLendingLibraryPrice.source,
+  )
+  add(
+    'klargøring',
+    formatKroner(policy.replacement.processingFee.value),
+    policy.replacement.processingFee.source,
+  )
+  const refund = policy.foundItem.paidReplacementRefund.value
+  add(
+    'betalt erstatning refunderes',
+    refund.kind === 'none'
+      ? 'nej'
+      : `inden for ${refund.months} måneder efter betaling${refund.requiresReceipt ? ' mod kvittering' : ''}`,
+    policy.foundItem.paidReplacementRefund.source,
+  )
+  lines.push('Blokering')
+  const block = policy.blocks.fees.value
+  add(
+    'ved gæld',
+    block.kind === 'none'
+      ? 'ingen'
+      : block.kind === 'balance-threshold'
+        ? `automatisk ved ${formatKroner(block.threshold)} eller derover, ophæves under grænsen`
+        : `skriftligt varsel ved ${formatKroner(block.threshold)} i gebyrer, udelukkelse ${block.noticeDays} dage efter, ophæves når alt er betalt`,
+    policy.blocks.fees.source,
+  )
+  return lines.join('\n')
+}

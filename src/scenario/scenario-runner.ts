@@ -1,0 +1,139 @@
+import type { Kysely } from 'kysely'
+import { addItem } from '../catalogue/catalogue-service.ts'
+import { RefusalError } from '../circulation/refusal.ts'
+import type { DatabaseHandle } from '../db/database.ts'
+import { openMemoryDatabase } from '../db/pglite-template.ts'
+import type { Database } from '../db/schema.ts'
+import { registerPatron } from '../patrons/patron-service.ts'
+import { createServices, type Services } from '../services.ts'
+import { SimulatedClock } from '../shared/clock.ts'
+import { addDays, instantOfLocal, type LocalDate, localDateOf } from '../shared/time.ts'
+import { collectScenarioOutput, type ScenarioOutput } from './scenario-output.ts'
+import type { Scenario, ScenarioEvent } from './scenario-schema.ts'
+
+export interface ScenarioOptions {
+  /** Called after each simulated day's nightly run (progress for long scenarios). */
+  onDay?: (date: LocalDate) => void
+  /** A database to run on instead of a fresh in-memory PGlite (tests use the server in CI). */
+  database?: DatabaseHandle
+}
+
+const NIGHTLY_TIME = '02:00'
+
+/**
+ * Replays a scenario in simulated time through the real services and the nightly job: the nightly run of
+ * each local date from the first event's date through `until` runs at 02:00, interleaved with the events.
+ */
+export async function runScenario(
+  scenario: Scenario,
+  options: ScenarioOptions = {},
+): Promise<ScenarioOutput> {
+  const handle = options.database ?? (await openMemoryDatabase())
+  try {
+    const firstAt = scenario.events[0] ? new Date(scenario.events[0].at) : instantOfLocal(scenario.until)
+    const clock = new SimulatedClock(firstAt)
+    const services = await createServices({ db: handle.db, clock })
+    const m = scenario.municipality
+    await setUp(services, scenario)
+
+    let nextNight: LocalDate = localDateOf(firstAt)
+    const lastNight: LocalDate = scenario.until
+    const runNightsThrough = async (instant: Date) => {
+      while (nextNight <= lastNight && instantOfLocal(nextNight, NIGHTLY_TIME) <= instant) {
+        clock.set(instantOfLocal(nextNight, NIGHTLY_TIME))
+        await services.jobs.nightly(m, nextNight)
+        options.onDay?.(nextNight)
+        nextNight = addDays(nextNight, 1)
+      }
+    }
+
+    const rejections: { event: number; reason: string }[] = []
+    for (const [index, event] of scenario.events.entries()) {
+      const at = new Date(event.at)
+      await runNightsThrough(at)
+      clock.set(at)
+      try {
+        await handle.db.transaction().execute((trx) => applyEvent(services, trx, m, event, at))
+      } catch (error) {
+        if (error instanceof RefusalError) rejections.push({ event: index, reason: error.code })
+        else throw error
+      }
+    }
+    const endOfRun = new Date(instantOfLocal(addDays(scenario.until, 1)).getTime() - 1)
+    await runNightsThrough(endOfRun)
+    clock.set(endOfRun)
+    return await collectScenarioOutput(handle.db, scenario, rejections)
+  } finally {
+    if (!options.database) await handle.close()
+  }
+}
+
+async function setUp(services: Services, scenario: Scenario): Promise<void> {
+  const m = scenario.municipality
+  await services.db.transaction().execute(async (trx) => {
+    // Guardians first, so that a child can name one listed after it.
+    const ordered = [...scenario.patrons].sort(
+      (a, b) => Number(a.guardian !== undefined) - Number(b.guardian !== undefined),
+    )
+    for (const p of ordered) {
+      await registerPatron(trx, {
+        municipality: m,
+        cardNumber: p.id,
+        name: p.name ?? p.id,
+        birthDate: p.birthDate,
+        cpr: p.cpr,
+        email: p.email,
+        phone: p.phone,
+        remindersOptIn: p.remindersOptIn,
+        digitalPost: p.digitalPost,
+        guardian: p.guardian,
+      })
+    }
+    for (const item of scenario.items) {
+      await addItem(trx, {
+        municipality: m,
+        barcode: item.id,
+        title: item.title,
+        author: item.author,
+        materialType: item.materialType,
+        units: item.units,
+        price: item.price,
+        referenceOnly: item.referenceOnly,
+        ill: item.ill,
+      })
+    }
+  })
+}
+
+async function applyEvent(
+  services: Services,
+  trx: Kysely<Database>,
+  municipality: string,
+  event: ScenarioEvent,
+  at: Date,
+): Promise<void> {
+  const { circulation } = services
+  switch (event.type) {
+    case 'checkout':
+      await circulation.checkout(trx, { municipality, patron: event.patron, item: event.item, at })
+      return
+    case 'checkin':
+      await circulation.checkin(trx, { municipality, item: event.item, at, receiptShown: event.receipt })
+      return
+    case 'renew':
+      await circulation.renew(trx, { municipality, item: event.item, patron: event.patron, at })
+      return
+    case 'reserve':
+      await circulation.reserve(trx, { municipality, patron: event.patron, item: event.item, at })
+      return
+    case 'cancel-reservation':
+      await circulation.cancelReservation(trx, { municipality, patron: event.patron, item: event.item, at })
+      return
+    case 'pay':
+      await services.fees.pay(trx, { municipality, patron: event.patron, amount: event.amount, at })
+      return
+    case 'report-card-lost':
+      await circulation.reportCardLost(trx, { municipality, patron: event.patron, at })
+      return
+  }
+}
