@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { MATERIAL_TYPES } from '../catalogue/material-types.ts'
+import { issuePaths } from '../shared/errors.ts'
 import { isLocalDate } from '../shared/time.ts'
 
 export const MUNICIPALITIES = ['kobenhavn', 'gentofte', 'naestved', 'koge'] as const
@@ -142,10 +143,7 @@ export function parsePolicy(input: unknown, origin = ''): Policy {
   if (!result.success) {
     throw new InvalidPolicyError(
       origin,
-      result.error.issues.map((issue) => ({
-        path: issue.path.map(String).join('.') || '(root)',
-        message: issue.message,
-      })),
+      issuePaths(result.error.issues, (path) => path.map(String).join('.') || '(root)'),
     )
   }
   return result.data

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { MATERIAL_TYPES } from '../catalogue/material-types.ts'
+import { issuePaths } from '../shared/errors.ts'
 import { isLocalDate } from '../shared/time.ts'
 
 const localDate = z.string().refine(isLocalDate, 'a date YYYY-MM-DD')
@@ -140,9 +141,7 @@ export function parseScenario(text: string): Scenario {
   }
   const result = scenarioSchema.safeParse(raw)
   if (!result.success) {
-    throw new InvalidScenarioError(
-      result.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
-    )
+    throw new InvalidScenarioError(issuePaths(result.error.issues, formatPath))
   }
   return result.data
 }

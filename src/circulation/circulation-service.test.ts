@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { openTestServices, type TestContext } from '../test-support/test-services.ts'
+import { RefusalError } from './refusal.ts'
+
+let t: TestContext
+const m = 'kobenhavn'
+
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof RefusalError) return error.code
+    throw error
+  }
+  return 'accepted'
+}
+
+before(async () => {
+  t = await openTestServices(m)
+  await t.patron({ cardNumber: 'anna', birthDate: '1990-03-01' })
+  await t.patron({ cardNumber: 'bo', birthDate: '1985-06-01' })
+  await t.patron({ cardNumber: 'cim', cpr: '0101154321', guardian: 'bo' })
+  await t.item({ barcode: 'b1', materialType: 'book', title: 'Kongens Fald' })
+  await t.item({ barcode: 'b2', materialType: 'book', title: 'Kongens Fald' })
+  await t.item({ barcode: 'n1', materialType: 'book', title: 'Dagbladet', referenceOnly: true })
+  for (let i = 0; i < 12; i++) await t.patron({ cardNumber: `racer${i}`, birthDate: '1970-01-01' })
+  await t.item({ barcode: 'hot', materialType: 'film', title: 'Festen' })
+})
+after(() => t.close())
+
+describe('circulation', () => {
+  it('checks out with a due date and refuses what the rules refuse', async () => {
+    const { loan } = await t.tx((trx) =>
+      t.services.circulation.checkout(trx, { municipality: m, patron: 'anna', item: 'b1' }),
+    )
+    assert.equal(loan.dueDate, '2026-03-30')
+    assert.equal(
+      await refusal(
+        t.tx((trx) => t.services.circulation.checkout(trx, { municipality: m, patron: 'bo', item: 'b1' })),
+      ),
+      'not-available',
+    )
+    assert.equal(
+      await refusal(
+        t.tx((trx) =>
+          t.services.circulation.checkout(trx, { municipality: m, patron: 'nobody', item: 'b2' }),
+        ),
+      ),
+      'unknown-patron',
+    )
+    assert.equal(
+      await refusal(
+        t.tx((trx) => t.services.circulation.checkout(trx, { municipality: m, patron: 'bo', item: 'zzz' })),
+      ),
+      'unknown-item',
+    )
+    assert.equal(
+      await refusal(
+        t.tx((trx) => t.services.circulation.checkout(trx, { municipality: m, patron: 'bo', item: 'n1' })),
+      ),
+      'reference-only',
+    )
+    assert.equal(
+      await refusal(t.tx((trx) => t.services.circulation.checkin(trx, { municipality: m, item: 'b2' }))),
+      'not-on-loan',
+    )
+    assert.equal(
+      await refusal(t.tx((trx) => t.services.circulation.renew(trx, { municipality: m, item: 'b2' }))),
+      'not-on-loan',
+    )
+  })
+
+  it('finds a patron by CPR number as well as by card', async () => {
+    assert.equal(
+      await refusal(
+        t.tx((trx) =>
+          t.services.circulation.reserve(trx, { municipality: m, patron: '010115-4321', item: 'b1' }),
+        ),
+      ),
+      'accepted',
+    )
+    await t.tx((trx) =>
+      t.services.circulation.cancelReservation(trx, { municipality: m, patron: 'cim', item: 'b1' }),
+    )
+  })
+
+  it('holds a returned copy of a reserved title for the first in the queue', async () => {
+    t.at('2026-03-03T10:00:00+01:00')
+    await t.tx((trx) => t.services.circulation.checkout(trx, { municipality: m, patron: 'anna', item: 'b2' }))
+    await t.tx((trx) => t.services.circulation.reserve(trx, { municipality: m, patron: 'bo', item: 'b1' }))
+    assert.equal(
+      await refusal(t.tx((trx) => t.services.circulation.renew(trx, { municipality: m, item: 'b1' }))),
+      'reserved',
+    )
+    t.at('2026-03-10T10:00:00+01:00')
+    const result = await t.tx((trx) => t.services.circulation.checkin(trx, { municipality: m, item: 'b2' }))
+    assert.ok(result.heldForPatronId !== null)
+    assert.equal(
+      await refusal(
+        t.tx((trx) => t.services.circulation.checkout(trx, { municipality: m, patron: 'cim', item: 'b2' })),
+      ),
+      'not-available',
+    )
+    assert.equal(
+      await refusal(
+        t.tx((trx) => t.services.circulation.checkout(trx, { municipality: m, patron: 'bo', item: 'b2' })),
+      ),
+      'accepted',
+    )
+    assert.equal(
+      await refusal(t.tx((trx) => t.services.circulation.renew(trx, { municipality: m, item: 'b1' }))),
+      'accepted',
+    )
+  })
+
+  it('refuses a patron whose card is reported lost, and accepts their returns', async () => {
+    await t.tx((trx) => t.services.circulation.reportCardLost(trx, { municipality: m, patron: 'anna' }))
+    assert.equal(
+      await refusal(
+        t.tx((trx) => t.services.circulation.checkout(trx, { municipality: m, patron: 'anna', item: 'hot' })),
+      ),
+      'card-lost',
+    )
+    assert.equal(
+      await refusal(t.tx((trx) => t.services.circulation.renew(trx, { municipality: m, item: 'b1' }))),
+      'card-lost',
+    )
+    assert.equal(
+      await refusal(t.tx((trx) => t.services.circulation.checkin(trx, { municipality: m, item: 'b1' }))),
+      'accepted',
+    )
+  })
+
+  it('of concurrent checkouts of one item, exactly one wins', async () => {
+    const attempts = Array.from({ length: 12 }, (_, i) =>
+      refusal(
+        t.tx((trx) =>
+          t.services.circulation.checkout(trx, { municipality: m, patron: `racer${i}`, item: 'hot' }),
+        ),
+      ),
+    )
+    const outcomes = await Promise.all(attempts)
+    assert.equal(outcomes.filter((o) => o === 'accepted').length, 1)
+    assert.equal(outcomes.filter((o) => o === 'not-available').length, 11)
+    const open = await t.handle.db
+      .selectFrom('loans')
+      .innerJoin('items', 'items.id', 'loans.itemId')
+      .select('loans.id')
+      .where('items.barcode', '=', 'hot')
+      .where('loans.status', '=', 'active')
+      .execute()
+    assert.equal(open.length, 1)
+  })
+})
