@@ -39,7 +39,7 @@ describe('allocating a payment', () => {
             assert.ok(charge && a.amount > 0 && a.amount <= charge.open)
           }
           // Only the last allocated charge may be partly paid.
-          allocations.slice(0, -1).forEach((a) => assert.equal(a.amount, charges[a.chargeId - 1]?.open))
+          for (const a of allocations.slice(0, -1)) assert.equal(a.amount, charges[a.chargeId - 1]?.open)
         },
       ),
     )

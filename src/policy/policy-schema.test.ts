@@ -6,8 +6,11 @@ import { InvalidPolicyError, parsePolicy } from './policy-schema.ts'
 
 const [first] = readPolicyFiles()
 
-function withChange(change: (doc: Record<string, any>) => void): unknown {
-  const doc = structuredClone(first) as unknown as Record<string, any>
+// biome-ignore lint/suspicious/noExplicitAny: tests poke at arbitrary fields of the document
+type Doc = Record<string, any>
+
+function withChange(change: (doc: Doc) => void): unknown {
+  const doc = structuredClone(first) as unknown as Doc
   change(doc)
   return doc
 }

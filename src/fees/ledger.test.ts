@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import fc from 'fast-check'
+import { RefusalError } from '../circulation/refusal.ts'
+import { addDays, instantOfLocal } from '../shared/time.ts'
+import { openTestServices, type TestContext } from '../test-support/test-services.ts'
+
+let t: TestContext
+before(async () => {
+  t = await openTestServices('gentofte', '2026-01-05T10:00:00+01:00')
+})
+after(() => t.close())
+
+type Step =
+  | { kind: 'checkout'; item: number; day: number }
+  | { kind: 'checkin'; item: number; day: number }
+  | { kind: 'renew'; item: number; day: number }
+  | { kind: 'pay'; amount: number; day: number }
+  | { kind: 'nightly'; day: number }
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constant('checkout' as const), item: fc.integer({ min: 0, max: 2 }), day: fc.integer({ min: 0, max: 20 }) }),
+  fc.record({ kind: fc.constant('checkin' as const), item: fc.integer({ min: 0, max: 2 }), day: fc.integer({ min: 0, max: 90 }) }),
+  fc.record({ kind: fc.constant('renew' as const), item: fc.integer({ min: 0, max: 2 }), day: fc.integer({ min: 0, max: 40 }) }),
+  fc.record({ kind: fc.constant('pay' as const), amount: fc.integer({ min: 1, max: 40_000 }), day: fc.integer({ min: 0, max: 90 }) }),
+  fc.record({ kind: fc.constant('nightly' as const), day: fc.integer({ min: 25, max: 90 }) }),
+)
+
+async function checkLedger(patronId: number, card: string): Promise<void> {
+  const db = t.handle.db
+  const account = await t.tx((trx) => t.services.fees.account(trx, 'gentofte', card))
+  const charges = await db.selectFrom('charges').selectAll().where('patronId', '=', patronId).execute()
+  const openSum = charges.filter((c) => c.status === 'open').reduce((s, c) => s + c.amount - c.paid, 0)
+  assert.equal(account.balance, openSum)
+  const allocations = await db
+    .selectFrom('paymentAllocations')
+    .innerJoin('payments', 'payments.id', 'paymentAllocations.paymentId')
+    .select(['paymentAllocations.chargeId', 'paymentAllocations.amount'])
+    .where('payments.patronId', '=', patronId)
+    .execute()
+  const payments = await db.selectFrom('payments').selectAll().where('patronId', '=', patronId).execute()
+  const paidIn = payments.reduce((s, p) => s + p.amount, 0)
+  const allocated = allocations.reduce((s, a) => s + a.amount, 0)
+  const unapplied = payments.reduce((s, p) => s + p.unapplied, 0)
+  assert.equal(paidIn, allocated + unapplied, 'every øre paid in is allocated or kept as credit')
+  assert.equal(account.credit, unapplied)
+  for (const charge of charges) {
+    const onCharge = allocations.filter((a) => a.chargeId === charge.id).reduce((s, a) => s + a.amount, 0)
+    assert.equal(charge.paid, onCharge)
+    assert.ok(charge.paid <= charge.amount)
+    if (charge.status === 'open') assert.ok(charge.paid < charge.amount)
+    if (charge.status === 'paid') assert.equal(charge.paid, charge.amount)
+  }
+  if (account.credit > 0) assert.equal(account.balance, 0, 'credit is spent on open charges')
+}
+
+describe('the ledger (property)', () => {
+  it("a patron's balance always equals their open charges, and no payment is lost", async () => {
+    let run = 0
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
+        run++
+        const card = `ledger-${run}`
+        const patronId = await t.patron({ cardNumber: card, birthDate: run % 3 === 0 ? '2014-02-02' : '1970-02-02' })
+        for (let i = 0; i < 3; i++) await t.item({ barcode: `${card}-${i}`, materialType: 'book', title: `${card}-${i}` })
+        const start = '2026-01-05'
+        const sorted = [...steps].sort((a, b) => a.day - b.day)
+        for (const s of sorted) {
+          const date = addDays(start, s.day)
+          const at = t.at(instantOfLocal(date, '12:00').toISOString())
+          try {
+            if (s.kind === 'checkout') {
+              await t.tx((trx) => t.services.circulation.checkout(trx, { municipality: 'gentofte', patron: card, item: `${card}-${s.item}`, at }))
+            } else if (s.kind === 'checkin') {
+              await t.tx((trx) => t.services.circulation.checkin(trx, { municipality: 'gentofte', item: `${card}-${s.item}`, at }))
+            } else if (s.kind === 'renew') {
+              await t.tx((trx) => t.services.circulation.renew(trx, { municipality: 'gentofte', item: `${card}-${s.item}`, at }))
+            } else if (s.kind === 'pay') {
+              await t.tx((trx) => t.services.fees.pay(trx, { municipality: 'gentofte', patron: card, amount: s.amount, at }))
+            } else {
+              await t.handle.db.deleteFrom('jobRuns').execute()
+              await t.services.jobs.nightly('gentofte', date)
+            }
+          } catch (error) {
+            if (!(error instanceof RefusalError)) throw error
+          }
+          await checkLedger(patronId, card)
+        }
+      }),
+      { numRuns: 15 },
+    )
+  })
+})
