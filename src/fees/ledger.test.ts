@@ -19,10 +19,26 @@ type Step =
   | { kind: 'nightly'; day: number }
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ kind: fc.constant('checkout' as const), item: fc.integer({ min: 0, max: 2 }), day: fc.integer({ min: 0, max: 20 }) }),
-  fc.record({ kind: fc.constant('checkin' as const), item: fc.integer({ min: 0, max: 2 }), day: fc.integer({ min: 0, max: 90 }) }),
-  fc.record({ kind: fc.constant('renew' as const), item: fc.integer({ min: 0, max: 2 }), day: fc.integer({ min: 0, max: 40 }) }),
-  fc.record({ kind: fc.constant('pay' as const), amount: fc.integer({ min: 1, max: 40_000 }), day: fc.integer({ min: 0, max: 90 }) }),
+  fc.record({
+    kind: fc.constant('checkout' as const),
+    item: fc.integer({ min: 0, max: 2 }),
+    day: fc.integer({ min: 0, max: 20 }),
+  }),
+  fc.record({
+    kind: fc.constant('checkin' as const),
+    item: fc.integer({ min: 0, max: 2 }),
+    day: fc.integer({ min: 0, max: 90 }),
+  }),
+  fc.record({
+    kind: fc.constant('renew' as const),
+    item: fc.integer({ min: 0, max: 2 }),
+    day: fc.integer({ min: 0, max: 40 }),
+  }),
+  fc.record({
+    kind: fc.constant('pay' as const),
+    amount: fc.integer({ min: 1, max: 40_000 }),
+    day: fc.integer({ min: 0, max: 90 }),
+  }),
   fc.record({ kind: fc.constant('nightly' as const), day: fc.integer({ min: 25, max: 90 }) }),
 )
 
@@ -61,8 +77,12 @@ describe('the ledger (property)', () => {
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
         run++
         const card = `ledger-${run}`
-        const patronId = await t.patron({ cardNumber: card, birthDate: run % 3 === 0 ? '2014-02-02' : '1970-02-02' })
-        for (let i = 0; i < 3; i++) await t.item({ barcode: `${card}-${i}`, materialType: 'book', title: `${card}-${i}` })
+        const patronId = await t.patron({
+          cardNumber: card,
+          birthDate: run % 3 === 0 ? '2014-02-02' : '1970-02-02',
+        })
+        for (let i = 0; i < 3; i++)
+          await t.item({ barcode: `${card}-${i}`, materialType: 'book', title: `${card}-${i}` })
         const start = '2026-01-05'
         const sorted = [...steps].sort((a, b) => a.day - b.day)
         for (const s of sorted) {
@@ -70,13 +90,34 @@ describe('the ledger (property)', () => {
           const at = t.at(instantOfLocal(date, '12:00').toISOString())
           try {
             if (s.kind === 'checkout') {
-              await t.tx((trx) => t.services.circulation.checkout(trx, { municipality: 'gentofte', patron: card, item: `${card}-${s.item}`, at }))
+              await t.tx((trx) =>
+                t.services.circulation.checkout(trx, {
+                  municipality: 'gentofte',
+                  patron: card,
+                  item: `${card}-${s.item}`,
+                  at,
+                }),
+              )
             } else if (s.kind === 'checkin') {
-              await t.tx((trx) => t.services.circulation.checkin(trx, { municipality: 'gentofte', item: `${card}-${s.item}`, at }))
+              await t.tx((trx) =>
+                t.services.circulation.checkin(trx, {
+                  municipality: 'gentofte',
+                  item: `${card}-${s.item}`,
+                  at,
+                }),
+              )
             } else if (s.kind === 'renew') {
-              await t.tx((trx) => t.services.circulation.renew(trx, { municipality: 'gentofte', item: `${card}-${s.item}`, at }))
+              await t.tx((trx) =>
+                t.services.circulation.renew(trx, {
+                  municipality: 'gentofte',
+                  item: `${card}-${s.item}`,
+                  at,
+                }),
+              )
             } else if (s.kind === 'pay') {
-              await t.tx((trx) => t.services.fees.pay(trx, { municipality: 'gentofte', patron: card, amount: s.amount, at }))
+              await t.tx((trx) =>
+                t.services.fees.pay(trx, { municipality: 'gentofte', patron: card, amount: s.amount, at }),
+              )
             } else {
               await t.handle.db.deleteFrom('jobRuns').execute()
               await t.services.jobs.nightly('gentofte', date)

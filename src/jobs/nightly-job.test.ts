@@ -15,12 +15,23 @@ async function seeded(): Promise<TestContext> {
   const t = await openTestServices(m, '2026-02-01T10:00:00+01:00')
   opened.push(t)
   for (let p = 0; p < 20; p++) {
-    await t.patron({ cardNumber: `p${p}`, birthDate: p % 4 === 0 ? '2012-05-05' : '1980-05-05', digitalPost: p % 5 !== 0 })
+    await t.patron({
+      cardNumber: `p${p}`,
+      birthDate: p % 4 === 0 ? '2012-05-05' : '1980-05-05',
+      digitalPost: p % 5 !== 0,
+    })
     for (let k = 0; k < 2; k++) {
       const barcode = `i${p}-${k}`
-      await t.item({ barcode, materialType: k === 0 ? 'book' : 'audiobook', units: 3, title: `Titel ${barcode}` })
+      await t.item({
+        barcode,
+        materialType: k === 0 ? 'book' : 'audiobook',
+        units: 3,
+        title: `Titel ${barcode}`,
+      })
       t.at(`2026-02-${String(1 + ((p + k) % 20)).padStart(2, '0')}T10:00:00+01:00`)
-      await t.tx((trx) => t.services.circulation.checkout(trx, { municipality: m, patron: `p${p}`, item: barcode }))
+      await t.tx((trx) =>
+        t.services.circulation.checkout(trx, { municipality: m, patron: `p${p}`, item: barcode }),
+      )
     }
   }
   return t
@@ -36,9 +47,21 @@ async function snapshot(db: Db) {
       .orderBy('kind')
       .execute(),
     items: await db.selectFrom('items').select(['id', 'status']).orderBy('id').execute(),
-    blocks: await db.selectFrom('blocks').select(['patronId', 'reason', 'fromAt', 'untilAt']).orderBy('patronId').execute(),
-    warnings: await db.selectFrom('exclusionWarnings').select(['patronId', 'warnedOn', 'status']).orderBy('patronId').execute(),
-    notices: await db.selectFrom('notices').select(['patronId', 'kind', 'channel', 'items']).orderBy('patronId').execute(),
+    blocks: await db
+      .selectFrom('blocks')
+      .select(['patronId', 'reason', 'fromAt', 'untilAt'])
+      .orderBy('patronId')
+      .execute(),
+    warnings: await db
+      .selectFrom('exclusionWarnings')
+      .select(['patronId', 'warnedOn', 'status'])
+      .orderBy('patronId')
+      .execute(),
+    notices: await db
+      .selectFrom('notices')
+      .select(['patronId', 'kind', 'channel', 'items'])
+      .orderBy('patronId')
+      .execute(),
   }
 }
 
@@ -110,10 +133,17 @@ describe('the nightly run', () => {
     await nightly(t, '2026-04-07')
     assert.equal((await t.handle.db.selectFrom('blocks').selectAll().execute()).length, 0)
     await nightly(t, '2026-04-08')
-    const blocks = await t.handle.db.selectFrom('blocks').selectAll().where('reason', '=', 'exclusion').execute()
+    const blocks = await t.handle.db
+      .selectFrom('blocks')
+      .selectAll()
+      .where('reason', '=', 'exclusion')
+      .execute()
     assert.equal(blocks.length, 1)
     const notices = await t.handle.db.selectFrom('notices').selectAll().execute()
-    assert.deepEqual([notices[0]?.kind, notices[0]?.channel, notices[0]?.items], ['exclusion-warning', 'digital-post', ['i19-1']])
+    assert.deepEqual(
+      [notices[0]?.kind, notices[0]?.channel, notices[0]?.items],
+      ['exclusion-warning', 'digital-post', ['i19-1']],
+    )
     // One warning per patron, however many nightly runs pass.
     assert.equal(new Set(notices.map((n) => n.patronId)).size, notices.length)
   })
