@@ -214,8 +214,11 @@ export function createCirculationService(deps: CirculationDeps) {
       .returningAll()
       .executeTakeFirstOrThrow()
     result.heldForPatronId = await holdForQueue(trx, item, at)
+    // Only a new, cancelled or refunded charge changes the balance that blocks depend on.
     if (result.charges.length > 0) await applyCredit(trx, patron.id, at)
-    await evaluateFeeBlocks(trx, policies, input.municipality, [patron.id], at, false)
+    if (result.charges.length + result.cancelledCharges.length + result.refundedCharges.length > 0) {
+      await evaluateFeeBlocks(trx, policies, input.municipality, [patron.id], at, false)
+    }
     return result
   }
 
