@@ -1,6 +1,7 @@
 import { Cron } from 'croner'
 import { loadConfig } from './config.ts'
 import { openDatabase } from './db/database.ts'
+import { seedDemoData } from './demo/demo-data.ts'
 import { buildApp } from './http/app.ts'
 import { createServices } from './services.ts'
 import { systemClock } from './shared/clock.ts'
@@ -12,6 +13,14 @@ export async function startService(): Promise<void> {
   const handle = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
   const services = await createServices({ db: handle.db, clock: systemClock, config })
   const app = await buildApp(services, { logger: { level: config.logLevel } })
+  if (config.apiKeyIsDefault) {
+    app.log.warn('LAAN_API_KEY is not set: staff calls accept the development key "laan-dev-key"')
+  }
+  if (config.demoData) {
+    const started = Date.now()
+    const seeded = (await seedDemoData(services)).filter((r) => r.seeded)
+    if (seeded.length > 0) app.log.info({ seeded, ms: Date.now() - started }, 'demo data installed')
+  }
   if (config.scheduler) {
     new Cron('0 2 * * *', { timezone: TIME_ZONE, protect: true }, async () => {
       const date = localDateOf(systemClock.now())

@@ -1,12 +1,116 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { catalogueRoutes } from '../catalogue/catalogue-routes.ts'
+import { circulationRoutes } from '../circulation/circulation-routes.ts'
+import { loadConfig } from '../config.ts'
+import { feeRoutes } from '../fees/fee-routes.ts'
+import { jobRoutes } from '../jobs/job-routes.ts'
+import { patronRoutes } from '../patrons/patron-routes.ts'
+import { policyRoutes } from '../policy/policy-routes.ts'
 import type { Services } from '../services.ts'
+import { ApiError, unknownMunicipality } from './api-error.ts'
+import { requireApiKey } from './api-key.ts'
+import { handleError } from './error-handler.ts'
+import { ErrorBody, responses } from './schemas.ts'
+
+export interface AppOptions {
+  logger?: FastifyServerOptions['logger']
+  /** Defaults to services.config.apiKey, or the development key when there is no config. */
+  apiKey?: string | undefined
+}
+
+export type RouteOptions = { services: Services }
+
+/** Every route under /api/{municipality}: the key is checked, then the municipality. */
+const municipalityScope: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { services }) => {
+  app.addHook('onRequest', async (request) => {
+    const { municipality } = request.params as { municipality?: string }
+    if (municipality === undefined || !services.policies.has(municipality))
+      throw unknownMunicipality(municipality ?? '')
+  })
+  for (const routes of [patronRoutes, catalogueRoutes, circulationRoutes, feeRoutes, jobRoutes, policyRoutes])
+    await app.register(routes, { services })
+}
+
+const apiScope: FastifyPluginAsyncTypebox<RouteOptions & { apiKey: string }> = async (app, options) => {
+  const { services } = options
+  app.addHook('onRequest', requireApiKey(options.apiKey))
+  app.get(
+    '/municipalities',
+    {
+      schema: {
+        tags: ['municipalities'],
+        summary: 'The municipalities laan has a policy for',
+        response: responses({
+          200: Type.Array(Type.Object({ code: Type.String(), name: Type.String() })),
+        }),
+      },
+    },
+    async () => {
+      const rows = await services.db
+        .selectFrom('municipalities')
+        .select(['code', 'name'])
+        .orderBy('code')
+        .execute()
+      return rows.filter((r) => services.policies.has(r.code))
+    },
+  )
+  await app.register(municipalityScope, { services, prefix: '/:municipality' })
+}
+
+async function registerDocs(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    // Shared schemas appear under their own $id (ErrorBody), not def-0.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    openapi: {
+      // 3.1: nullable fields are JSON Schema unions with type "null".
+      openapi: '3.1.0',
+      info: {
+        title: 'laan',
+        description:
+          'Loans, fees and bills for Danish public libraries. Staff calls carry the API key in `x-api-key`. ' +
+          'Amounts are øre; dates YYYY-MM-DD (Europe/Copenhagen); errors are JSON with a code and a Danish and English message.',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
+      },
+      security: [{ apiKey: [] }],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+}
 
 /** The HTTP transport over the services; routes open the transactions. */
-export async function buildApp(
-  services: Services,
-  options: { logger?: boolean | object } = {},
-): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false })
-  app.get('/health', async () => ({ status: 'ok', municipalities: services.policies.municipalities() }))
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false }).withTypeProvider<TypeBoxTypeProvider>()
+  app.addSchema(ErrorBody)
+  app.setErrorHandler(handleError)
+  app.setNotFoundHandler(async (request) => {
+    throw new ApiError(
+      404,
+      'not-found',
+      'Adressen findes ikke.',
+      `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`,
+    )
+  })
+  await registerDocs(app)
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['service'],
+        summary: 'Liveness; no key needed',
+        security: [],
+        response: { 200: Type.Object({ status: Type.String(), municipalities: Type.Array(Type.String()) }) },
+      },
+    },
+    async () => ({ status: 'ok', municipalities: services.policies.municipalities() }),
+  )
+  const apiKey = options.apiKey ?? services.config?.apiKey ?? loadConfig({}).apiKey
+  await app.register(apiScope, { services, apiKey, prefix: '/api' })
   return app
 }

@@ -15,7 +15,8 @@ const PolicyDocument = Type.Object(
   },
   {
     additionalProperties: true,
-    description: 'the policy version in force; every value is { value, source } with a seed quote or "assumed"',
+    description:
+      'the policy version in force; every value is { value, source } with a seed quote or "assumed"',
   },
 )
 
