@@ -172,7 +172,7 @@ export const circulationRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async 
         if (!reservation) return { cancelled: false, reservation: null }
         return {
           cancelled: true,
-          reservation: await reservationView(trx, { ...reservation, status: 'cancelled' }),
+          reservation: await reservationView(trx, reservation),
         }
       })
     },

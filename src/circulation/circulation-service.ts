@@ -74,6 +74,7 @@ function loanItem(item: ItemRow): LoanItem {
     referenceOnly: item.referenceOnly,
     illLoanDays: item.illLoanDays,
     illMaxRenewals: item.illMaxRenewals,
+    ill: item.illLendingLibrary !== null,
   }
 }
 
@@ -382,11 +383,12 @@ export function createCirculationService(deps: CirculationDeps) {
     if (!item) throw new RefusalError('unknown-item')
     const reservation = await openReservationOf(trx, input.municipality, item.title, patron.id)
     if (!reservation) return null
-    await trx
+    const cancelled = await trx
       .updateTable('reservations')
       .set({ status: 'cancelled' })
       .where('id', '=', reservation.id)
-      .execute()
+      .returningAll()
+      .executeTakeFirstOrThrow()
     if (reservation.status === 'held' && reservation.itemId !== null) {
       const held = await trx
         .selectFrom('items')
@@ -396,7 +398,7 @@ export function createCirculationService(deps: CirculationDeps) {
         .executeTakeFirstOrThrow()
       await holdForQueue(trx, held, at)
     }
-    return reservation
+    return cancelled
   }
 
   async function reportCardLost(

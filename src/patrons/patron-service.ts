@@ -2,7 +2,7 @@ import { hash, verify } from '@node-rs/argon2'
 import type { Kysely } from 'kysely'
 import type { Database, PatronRow } from '../db/schema.ts'
 import { ValidationError } from '../shared/errors.ts'
-import { isLocalDate } from '../shared/time.ts'
+import { ageOn, isLocalDate, localDateOf } from '../shared/time.ts'
 import { birthDateFromCpr, InvalidCprError, normaliseCpr } from './cpr.ts'
 import { findPatronByCard, findPatronByCardOrCpr, insertPatron } from './patron-repository.ts'
 
@@ -23,6 +23,10 @@ export interface RegisterPatronInput {
   guardian?: string | undefined
   /** An already hashed PIN (demo and benchmark data share one). */
   pinHash?: string | undefined
+  /** When the registration happens (the guardian's age is checked on this day); default now. */
+  at?: Date | undefined
+  /** A replayed history (scenario) takes the guardian as given. */
+  trustGuardian?: boolean | undefined
 }
 
 export async function hashPin(pin: string): Promise<string> {
@@ -60,9 +64,12 @@ export async function registerPatron(trx: Trx, input: RegisterPatronInput): Prom
     throw new ValidationError('cardNumber', `card ${cardNumber} is already registered`)
   }
   let guardianId: number | null = null
+  const todayForAge = localDateOf(input.at ?? new Date())
   if (input.guardian !== undefined) {
     const guardian = await findPatronByCardOrCpr(trx, input.municipality, input.guardian)
     if (!guardian) throw new ValidationError('guardian', `no patron with card ${input.guardian}`)
+    if (!input.trustGuardian && ageOn(guardian.birthDate, todayForAge) < 18)
+      throw new ValidationError('guardian', 'the guardian must be an adult')
     guardianId = guardian.id
   }
   return insertPatron(trx, {

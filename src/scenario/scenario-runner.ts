@@ -87,6 +87,7 @@ async function setUp(services: Services, scenario: Scenario): Promise<void> {
         remindersOptIn: p.remindersOptIn,
         digitalPost: p.digitalPost,
         guardian: p.guardian,
+        trustGuardian: true,
       })
     }
     for (const item of scenario.items) {

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { ValidationError } from '../shared/errors.ts'
+import { openTestServices, type TestContext } from '../test-support/test-services.ts'
+import { registerPatron, verifyPin } from './patron-service.ts'
+
+let t: TestContext
+before(async () => {
+  t = await openTestServices('naestved')
+})
+after(() => t.close())
+
+function field(promise: Promise<unknown>): Promise<string> {
+  return promise.then(
+    () => 'accepted',
+    (error) => {
+      if (error instanceof ValidationError) return error.field
+      throw error
+    },
+  )
+}
+
+describe('registering patrons', () => {
+  it('derives the birth date from a CPR number without a modulus-11 check digit and hashes the PIN with argon2', async () => {
+    const patron = await t.tx((trx) =>
+      registerPatron(trx, { municipality: 'naestved', cardNumber: 'k1', cpr: '010390-1234', pin: '4321' }),
+    )
+    assert.equal(patron.birthDate, '1990-03-01')
+    assert.equal(patron.cpr, '0103901234')
+    assert.match(patron.pinHash ?? '', /^\$argon2id\$/)
+    assert.equal(await verifyPin(patron, '4321'), true)
+    assert.equal(await verifyPin(patron, '1234'), false)
+  })
+
+  it('refuses bad input naming the field', async () => {
+    const m = 'naestved'
+    assert.equal(
+      await field(
+        t.tx((trx) => registerPatron(trx, { municipality: m, cardNumber: 'k1', birthDate: '1990-01-01' })),
+      ),
+      'cardNumber',
+    )
+    assert.equal(
+      await field(t.tx((trx) => registerPatron(trx, { municipality: m, cardNumber: 'k2' }))),
+      'birthDate',
+    )
+    assert.equal(
+      await field(
+        t.tx((trx) => registerPatron(trx, { municipality: m, cardNumber: 'k2', cpr: '3102901234' })),
+      ),
+      'cpr',
+    )
+    assert.equal(
+      await field(
+        t.tx((trx) =>
+          registerPatron(trx, { municipality: m, cardNumber: 'k2', birthDate: '1990-01-01', pin: '12' }),
+        ),
+      ),
+      'pin',
+    )
+    assert.equal(
+      await field(
+        t.tx((trx) =>
+          registerPatron(trx, {
+            municipality: m,
+            cardNumber: 'k2',
+            cpr: '0103901234',
+            birthDate: '1990-03-02',
+          }),
+        ),
+      ),
+      'birthDate',
+    )
+  })
+
+  it('needs an adult guardian for a child', async () => {
+    const m = 'naestved'
+    const at = new Date('2026-03-02T10:00:00+01:00')
+    await t.tx((trx) =>
+      registerPatron(trx, { municipality: m, cardNumber: 'teen', birthDate: '2010-01-01', at }),
+    )
+    assert.equal(
+      await field(
+        t.tx((trx) =>
+          registerPatron(trx, {
+            municipality: m,
+            cardNumber: 'kid',
+            birthDate: '2018-01-01',
+            guardian: 'teen',
+            at,
+          }),
+        ),
+      ),
+      'guardian',
+    )
+    assert.equal(
+      await field(
+        t.tx((trx) =>
+          registerPatron(trx, {
+            municipality: m,
+            cardNumber: 'kid',
+            birthDate: '2018-01-01',
+            guardian: 'nobody',
+            at,
+          }),
+        ),
+      ),
+      'guardian',
+    )
+    const kid = await t.tx((trx) =>
+      registerPatron(trx, {
+        municipality: m,
+        cardNumber: 'kid',
+        birthDate: '2018-01-01',
+        guardian: 'k1',
+        at,
+      }),
+    )
+    assert.ok(kid.guardianId !== null)
+  })
+})
