@@ -19,6 +19,8 @@ export interface LoanItem {
   referenceOnly: boolean
   illLoanDays: number | null
   illMaxRenewals: number | null
+  /** An interlibrary loan (from another library), even when the lending library gave no limits. */
+  ill?: boolean
 }
 
 export function loanDays(policy: Policy, item: LoanItem): number {
@@ -48,7 +50,8 @@ export function standingRefusal(patron: PatronStanding): RefusalCode | null {
 }
 
 export function maxRenewals(policy: Policy, item: LoanItem): number {
-  if (item.illMaxRenewals !== null) return Math.min(item.illMaxRenewals, policy.renewals.illMax.value)
+  if (item.ill || item.illMaxRenewals !== null)
+    return Math.min(item.illMaxRenewals ?? Number.POSITIVE_INFINITY, policy.renewals.illMax.value)
   return policy.renewals.max.value
 }
 

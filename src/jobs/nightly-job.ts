@@ -1,7 +1,6 @@
 import { lostDueDateCutoff } from '../circulation/loan-rules.ts'
 import type { Db } from '../db/database.ts'
 import { lostChargesFor } from '../fees/charge-builders.ts'
-import { insertCharges } from '../fees/charge-repository.ts'
 import { evaluateFeeBlocks } from '../fees/fee-block-service.ts'
 import { applyCredit } from '../fees/payment-service.ts'
 import type { PolicyCatalog } from '../policy/policy-catalog.ts'
@@ -91,6 +90,9 @@ export async function runNightly(
 
   // Step 1: declare lost every active loan whose due date lies `afterDaysOverdue` days or more back.
   const cutoff = lostDueDateCutoff(policy, date)
+  // Batches go up the loan ids (keyset): every loan below the last batch's highest id has been declared, so
+  // each batch reads on from there instead of walking the ids already done.
+  let lastLoanId = 0
   for (let batch = 1; ; batch++) {
     const processed = await db.transaction().execute(async (trx) => {
       const at = clock.now()
@@ -114,14 +116,19 @@ export async function runNightly(
         .where('loans.municipality', '=', municipality)
         .where('loans.status', '=', 'active')
         .where('loans.dueDate', '<=', cutoff)
+        .where('loans.id', '>', lastLoanId)
         .orderBy('loans.id')
         .limit(batchSize)
         .forUpdate()
         .execute()
       if (rows.length === 0) return 0
       const charges = rows.flatMap((row) => lostChargesFor(policy, { ...row, municipality }, row, date, at))
+      // Not insertCharges: the rows it returns are not needed here.
       for (let i = 0; i < charges.length; i += 1000) {
-        await insertCharges(trx, charges.slice(i, i + 1000))
+        await trx
+          .insertInto('charges')
+          .values(charges.slice(i, i + 1000))
+          .execute()
       }
       const loanIds = rows.map((r) => r.loanId)
       await trx
@@ -151,6 +158,7 @@ export async function runNightly(
       result.declaredLost += rows.length
       result.chargesCreated += charges.length
       result.feeBlockActions += actions.size
+      lastLoanId = rows[rows.length - 1]?.loanId ?? lastLoanId
       return rows.length
     })
     if (processed === 0) break

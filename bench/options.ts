@@ -1,0 +1,127 @@
+import { parseArgs } from 'node:util'
+
+export type Part = 'nightly' | 'http'
+
+export interface BenchOptions {
+  /** 1 = København: 600,000 patrons, 2,000,000 items, 1,000,000 open loans. */
+  scale: number
+  only: Part | null
+  regenerate: boolean
+  drop: boolean
+  /** PostgreSQL server without a database name, e.g. postgres://postgres@127.0.0.1:5432 */
+  serverUrl: string
+  database: string
+  /** Concurrent clients of the closed-loop throughput test. */
+  clients: number
+  closedSeconds: number
+  /** Open-loop test: pairs per second and duration. */
+  rate: number
+  openSeconds: number
+  /** LOG_LEVEL of the service under test. */
+  serverLogLevel: string
+  /** PORT of the service under test; 0 picks a free one. */
+  port: number
+  results: string
+  /** Indexes the bench suggests for the core, created on the working copy only (see SUGGESTED_INDEXES). */
+  suggestedIndexes: boolean
+  /** Before each measurement, wait up to this long for other work on the machine to stop. */
+  quietWaitSeconds: number
+}
+
+const HELP = `npm run bench -- [options]
+
+  --scale <f>          data size relative to København (default 1: 600,000 patrons,
+                       2,000,000 items, 1,000,000 open loans); e.g. 0.01 for a quick run
+  --only <part>        nightly | http (default both)
+  --regenerate         rebuild the bench database even if a complete one exists
+  --drop               drop the bench databases at the end
+  --server-url <url>   PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
+  --database <name>    bench database name (default laan_bench; a working copy <name>_run is made per run)
+  --clients <n>        concurrent clients in the throughput test (default 32)
+  --closed-seconds <s> duration of the throughput test (default 15)
+  --rate <n>           pairs per second of the open-loop test (default 300)
+  --open-seconds <s>   duration of the open-loop test (default 20)
+  --log-level <lvl>    LOG_LEVEL of the service under test (default warn)
+  --port <n>           port of the service under test (default: a free one)
+  --results <file>     JSON results file (default bench/results/latest.json)
+  --quiet-wait <s>     before each measurement wait up to this long for the machine to be idle (default 120)
+  --suggested-indexes  create the indexes the bench suggests for the core (see bench/README.md) on the
+                       working copy before measuring: shows what they would change; the schema itself
+                       is not touched
+
+Every option may also be given as an environment variable BENCH_<NAME>, e.g. BENCH_SCALE=0.01.`
+
+function number(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new Error(`--${name} must be a number from ${min} to ${max}, got ${value}`)
+  }
+  return n
+}
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scale: { type: 'string' },
+      only: { type: 'string' },
+      regenerate: { type: 'boolean' },
+      drop: { type: 'boolean' },
+      'server-url': { type: 'string' },
+      database: { type: 'string' },
+      clients: { type: 'string' },
+      'closed-seconds': { type: 'string' },
+      rate: { type: 'string' },
+      'open-seconds': { type: 'string' },
+      'log-level': { type: 'string' },
+      port: { type: 'string' },
+      results: { type: 'string' },
+      'suggested-indexes': { type: 'boolean' },
+      'quiet-wait': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  })
+  if (values.help) {
+    console.log(HELP)
+    process.exit(0)
+  }
+  const flag = (v: boolean | undefined, name: string) =>
+    v ?? ['1', 'true', 'yes'].includes((env[name] ?? '').toLowerCase())
+  const only = values.only ?? env.BENCH_ONLY ?? null
+  if (only !== null && only !== 'nightly' && only !== 'http') {
+    throw new Error(`--only must be nightly or http, got ${only}`)
+  }
+  const database = values.database ?? env.BENCH_DATABASE ?? 'laan_bench'
+  if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`--database must be a plain identifier`)
+  const serverUrl = values['server-url'] ?? env.BENCH_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432'
+  const host = new URL(serverUrl).hostname
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+    throw new Error(`the bench runs against a local server only, got ${host}`)
+  }
+  return {
+    scale: number('scale', values.scale ?? env.BENCH_SCALE, 1, 0.001, 1),
+    only,
+    regenerate: flag(values.regenerate, 'BENCH_REGENERATE'),
+    drop: flag(values.drop, 'BENCH_DROP'),
+    serverUrl,
+    database,
+    clients: number('clients', values.clients ?? env.BENCH_CLIENTS, 32, 1, 256),
+    closedSeconds: number('closed-seconds', values['closed-seconds'] ?? env.BENCH_CLOSED_SECONDS, 15, 1, 120),
+    rate: number('rate', values.rate ?? env.BENCH_RATE, 300, 1, 5000),
+    openSeconds: number('open-seconds', values['open-seconds'] ?? env.BENCH_OPEN_SECONDS, 20, 1, 120),
+    serverLogLevel: values['log-level'] ?? env.BENCH_LOG_LEVEL ?? 'warn',
+    port: number('port', values.port ?? env.BENCH_PORT, 0, 0, 65535),
+    results: values.results ?? env.BENCH_RESULTS ?? 'bench/results/latest.json',
+    quietWaitSeconds: number('quiet-wait', values['quiet-wait'] ?? env.BENCH_QUIET_WAIT, 120, 0, 3600),
+    suggestedIndexes: flag(values['suggested-indexes'], 'BENCH_SUGGESTED_INDEXES'),
+  }
+}
+
+/** The URL of database `name` on the server of `serverUrl` (whatever database that names). */
+export function databaseUrl(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  return url.toString()
+}
