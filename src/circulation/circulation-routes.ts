@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { chargeViews } from '../fees/charge-queries.ts'
+import { chargeView, chargeViews } from '../fees/charge-queries.ts'
 import type { RouteOptions } from '../http/app.ts'
 import { ChargeView, LoanView, MunicipalityParams, ReservationView, responses } from '../http/schemas.ts'
 import { loanView, loanViewOf, reservationView } from './loan-queries.ts'
@@ -84,21 +84,13 @@ export const circulationRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async 
       const { municipality } = request.params
       return db.transaction().execute(async (trx) => {
         const result = await circulation.checkin(trx, { municipality, ...request.body })
-        const heldFor =
-          result.heldForPatronId === null
-            ? null
-            : await trx
-                .selectFrom('patrons')
-                .select('cardNumber')
-                .where('id', '=', result.heldForPatronId)
-                .executeTakeFirstOrThrow()
         return {
-          loan: await loanView(trx, result.loan.id),
-          charges: await chargeViews(trx, result.charges),
+          loan: loanViewOf(result.loan, result.item, { cardNumber: result.patronCardNumber }),
+          charges: result.charges.map((charge) => chargeView(charge, result.item.barcode)),
           cancelledCharges: result.cancelledCharges,
           refundedCharges: result.refundedCharges,
           wasLost: result.wasLost,
-          heldFor: heldFor?.cardNumber ?? null,
+          heldFor: result.heldForCard,
         }
       })
     },

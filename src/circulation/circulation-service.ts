@@ -12,6 +12,13 @@ import type { PolicyCatalog } from '../policy/policy-catalog.ts'
 import type { Policy } from '../policy/policy-schema.ts'
 import type { Clock } from '../shared/clock.ts'
 import { localDateOf } from '../shared/time.ts'
+import {
+  findPatronWithStanding,
+  insertLoanAndMarkItem,
+  lockItemForCheckout,
+  lockItemWithOpenLoan,
+  returnLoanAndShelveItem,
+} from './loan-repository.ts'
 import { decideRenewal, dueDateFor, isReferenceOnly, type LoanItem, standingRefusal } from './loan-rules.ts'
 import { RefusalError } from './refusal.ts'
 import {
@@ -60,10 +67,15 @@ export interface ReserveInput {
 
 export interface CheckinResult {
   loan: LoanRow
+  item: ItemRow
+  /** The borrower's card number. */
+  patronCardNumber: string
   charges: ChargeRow[]
   cancelledCharges: number[]
   refundedCharges: number[]
   heldForPatronId: number | null
+  /** Card number of the patron the item is now held for: put it on the hold shelf. */
+  heldForCard: string | null
   wasLost: boolean
 }
 
@@ -118,120 +130,121 @@ export function createCirculationService(deps: CirculationDeps) {
   ): Promise<{ loan: LoanRow; patron: PatronRow; item: ItemRow }> {
     const at = input.at ?? clock.now()
     const today = localDateOf(at)
-    const patron = await requirePatron(trx, input.municipality, input.patron)
-    const item = await requireItem(trx, input.municipality, input.item)
-    await refuseUnlessInGoodStanding(trx, patron)
+    const found = await findPatronWithStanding(trx, input.municipality, input.patron)
+    if (!found) throw new RefusalError('unknown-patron')
+    const { blocked, ...patron } = found
+    const locked = await lockItemForCheckout(trx, input.municipality, input.item, patron.id)
+    if (!locked) throw new RefusalError('unknown-item')
+    const { reservationId, reservationStatus, reservationItemId, ...item } = locked
+    const standing = standingRefusal({ cardLost: patron.cardLostAt !== null, blocked })
+    if (standing) throw new RefusalError(standing)
     const policy = policies.inForce(input.municipality, today)
     const rulesItem = loanItem(item)
     if (isReferenceOnly(policy, rulesItem)) throw new RefusalError('reference-only')
-    const reservation = await openReservationOf(trx, input.municipality, item.title, patron.id)
-    if (item.status === 'held') {
-      if (reservation?.status !== 'held' || reservation.itemId !== item.id)
-        throw new RefusalError('not-available')
-    } else if (item.status !== 'available') {
+    const heldForThisPatron = reservationStatus === 'held' && reservationItemId === item.id
+    if (item.status === 'held' ? !heldForThisPatron : item.status !== 'available') {
       throw new RefusalError('not-available')
     }
-    if (reservation) {
+    if (reservationId !== null) {
       // The patron collects a copy of a title they reserved; a copy held for them elsewhere goes to the next.
       await trx
         .updateTable('reservations')
         .set({ status: 'fulfilled' })
-        .where('id', '=', reservation.id)
+        .where('id', '=', reservationId)
         .execute()
-      if (reservation.status === 'held' && reservation.itemId !== null && reservation.itemId !== item.id) {
+      if (reservationStatus === 'held' && reservationItemId !== null && !heldForThisPatron) {
         const other = await trx
           .selectFrom('items')
           .selectAll()
-          .where('id', '=', reservation.itemId)
+          .where('id', '=', reservationItemId)
+          .forUpdate()
           .executeTakeFirstOrThrow()
         await holdForQueue(trx, other, at)
       }
     }
-    const loan = await trx
-      .insertInto('loans')
-      .values({
-        municipality: input.municipality,
-        itemId: item.id,
-        patronId: patron.id,
-        checkedOutAt: at,
-        dueDate: dueDateFor(policy, rulesItem, today),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow()
-    await setItemStatus(trx, item.id, 'on-loan')
-    return { loan, patron, item }
+    const loan = await insertLoanAndMarkItem(trx, {
+      municipality: input.municipality,
+      itemId: item.id,
+      patronId: patron.id,
+      checkedOutAt: at,
+      dueDate: dueDateFor(policy, rulesItem, today),
+    })
+    return { loan, patron, item: { ...item, status: 'on-loan' } }
   }
 
   async function checkin(trx: Trx, input: CheckinInput): Promise<CheckinResult> {
     const at = input.at ?? clock.now()
     const today = localDateOf(at)
-    const item = await requireItem(trx, input.municipality, input.item)
-    const open = await trx
-      .selectFrom('loans')
-      .selectAll()
-      .where('itemId', '=', item.id)
-      .where('status', 'in', ['active', 'lost'])
-      .orderBy('id', 'desc')
-      .forUpdate()
-      .executeTakeFirst()
-    if (!open) throw new RefusalError('not-on-loan')
-    const patron = await trx
-      .selectFrom('patrons')
-      .selectAll()
-      .where('id', '=', open.patronId)
-      .executeTakeFirstOrThrow()
-    const policy = policies.inForce(input.municipality, today)
-    const result: CheckinResult = {
-      loan: open,
-      charges: [],
-      cancelledCharges: [],
-      refundedCharges: [],
-      heldForPatronId: null,
-      wasLost: open.status === 'lost',
+    const found = await lockItemWithOpenLoan(trx, input.municipality, input.item)
+    if (!found) throw new RefusalError('unknown-item')
+    const {
+      loanId,
+      loanStatus,
+      loanPatronId,
+      loanDueDate,
+      loanCheckedOutAt: _checkedOutAt,
+      loanRenewals: _renewals,
+      patronBirthDate,
+      patronCardNumber,
+      ...item
+    } = found
+    if (loanId === null || loanStatus === null || loanPatronId === null || loanDueDate === null) {
+      throw new RefusalError('not-on-loan')
     }
-    if (open.status === 'active') {
+    const policy = policies.inForce(input.municipality, today)
+    const charges: ChargeRow[] = []
+    const settled = { cancelledCharges: [] as number[], refundedCharges: [] as number[] }
+    if (loanStatus === 'active') {
       const fee = overdueChargeFor(
         policy,
         {
-          loanId: open.id,
-          municipality: open.municipality,
-          patronId: patron.id,
+          loanId,
+          municipality: input.municipality,
+          patronId: loanPatronId,
           itemId: item.id,
-          dueDate: open.dueDate,
-          birthDate: patron.birthDate,
+          dueDate: loanDueDate,
+          birthDate: patronBirthDate ?? '',
         },
         'return',
         today,
         at,
       )
-      result.charges = await insertCharges(trx, fee ? [fee] : [])
+      charges.push(...(await insertCharges(trx, fee ? [fee] : [])))
     } else {
-      await settleFoundItem(trx, policy, open, today, at, input.receiptShown ?? true, result)
+      const loan = { id: loanId, municipality: input.municipality, patronId: loanPatronId }
+      await settleFoundItem(trx, policy, loan, today, at, input.receiptShown ?? true, settled)
     }
-    result.loan = await trx
-      .updateTable('loans')
-      .set({ status: 'returned', returnedAt: at })
-      .where('id', '=', open.id)
-      .returningAll()
-      .executeTakeFirstOrThrow()
-    result.heldForPatronId = await holdForQueue(trx, item, at)
+    const returned = await returnLoanAndShelveItem(
+      trx,
+      { id: loanId, itemId: item.id, municipality: input.municipality, title: item.title },
+      at,
+    )
     // Only a new, cancelled or refunded charge changes the balance that blocks depend on.
-    if (result.charges.length > 0) await applyCredit(trx, patron.id, at)
-    if (result.charges.length + result.cancelledCharges.length + result.refundedCharges.length > 0) {
-      await evaluateFeeBlocks(trx, policies, input.municipality, [patron.id], at, false)
+    if (charges.length > 0) await applyCredit(trx, loanPatronId, at)
+    if (charges.length + settled.cancelledCharges.length + settled.refundedCharges.length > 0) {
+      await evaluateFeeBlocks(trx, policies, input.municipality, [loanPatronId], at, false)
     }
-    return result
+    return {
+      loan: returned.loan,
+      item: { ...item, status: returned.heldForPatronId === null ? 'available' : 'held' },
+      patronCardNumber: patronCardNumber ?? '',
+      charges,
+      ...settled,
+      heldForPatronId: returned.heldForPatronId,
+      heldForCard: returned.heldForCard,
+      wasLost: loanStatus === 'lost',
+    }
   }
 
   /** A lost item comes back: unpaid replacement and processing fee are cancelled, a paid one refunded per policy. */
   async function settleFoundItem(
     trx: Trx,
     policy: Policy,
-    loan: LoanRow,
+    loan: Pick<LoanRow, 'id' | 'municipality' | 'patronId'>,
     today: string,
     at: Date,
     receiptShown: boolean,
-    result: CheckinResult,
+    result: { cancelledCharges: number[]; refundedCharges: number[] },
   ): Promise<void> {
     const charges = await chargesOfLoan(trx, loan.id)
     const replacement = charges.find((c) => c.kind === 'replacement' && c.status !== 'cancelled')
