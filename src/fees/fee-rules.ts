@@ -123,5 +123,8 @@ export function explainReplacement(policy: Policy, item: ReplacementItem, replac
 }
 
 export function explainProcessingFee(policy: Policy, item: ReplacementItem, amount: Ore): string {
-  return `Klargøring af ny «${item.title}»: ${formatKroner(amount)} pr. materialeenhed. Kilde: ${policy.rulesName}.`
+  const text = policy.replacement.processingFeeText.value
+    .replace('{title}', item.title)
+    .replace('{amount}', formatKroner(amount))
+  return `${text} Kilde: ${policy.rulesName}.`
 }

@@ -117,6 +117,8 @@ export const policySchema = z.strictObject({
     preferItemPrice: sourced(z.boolean()),
     illUsesLendingLibraryPrice: sourced(z.boolean()),
     processingFee: sourced(ore),
+    // How the patron's explanation names the fee; {title} and {amount} are filled in.
+    processingFeeText: sourced(z.string().includes('{amount}')),
   }),
   foundItem: z.strictObject({
     paidReplacementRefund: sourced(refundRule),
