@@ -89,6 +89,11 @@ export function formatPolicy(policy: Policy): string {
     formatKroner(policy.replacement.processingFee.value),
     policy.replacement.processingFee.source,
   )
+  add(
+    'klargøring forklares som',
+    policy.replacement.processingFeeText.value,
+    policy.replacement.processingFeeText.source,
+  )
   const refund = policy.foundItem.paidReplacementRefund.value
   add(
     'betalt erstatning refunderes',
