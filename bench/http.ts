@@ -144,7 +144,9 @@ export async function runHttpBench(url: string, options: BenchOptions): Promise<
   }
   const serverCommand = `DATABASE_URL=${url} PORT=${port} LAAN_SCHEDULER=0 LAAN_DEMO_DATA=0 LOG_LEVEL=${options.serverLogLevel} node bin/laan.js start`
   log(serverCommand)
-  const server = spawn(process.execPath, ['bin/laan.js', 'start'], {
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the service under load.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const server = spawn(process.execPath, [...nodeArgs, 'bin/laan.js', 'start'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

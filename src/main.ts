@@ -1,35 +1,20 @@
 import { Cron } from 'croner'
-import { loadConfig } from './config.ts'
+import type { FastifyBaseLogger } from 'fastify'
+import { type Config, loadConfig } from './config.ts'
 import { openDatabase } from './db/database.ts'
 import { seedDemoData } from './demo/demo-data.ts'
 import { buildApp } from './http/app.ts'
-import { createServices } from './services.ts'
+import { createServices, type Services } from './services.ts'
 import { systemClock } from './shared/clock.ts'
 import { localDateOf, TIME_ZONE } from './shared/time.ts'
 
-/** `npm start`: the service on PGlite (or DATABASE_URL), the API, and the nightly run at 02:00. */
+/** `npm start`: the API, the demo data on first start and the nightly run at 02:00 Copenhagen time. */
 export async function startService(): Promise<void> {
   const config = loadConfig()
   const handle = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
   const services = await createServices({ db: handle.db, clock: systemClock, config })
   const app = await buildApp(services, { logger: { level: config.logLevel } })
-  if (config.apiKeyIsDefault) {
-    app.log.warn('LAAN_API_KEY is not set: staff calls accept the development key "laan-dev-key"')
-  }
-  if (config.demoData) {
-    const started = Date.now()
-    const seeded = (await seedDemoData(services)).filter((r) => r.seeded)
-    if (seeded.length > 0) app.log.info({ seeded, ms: Date.now() - started }, 'demo data installed')
-  }
-  if (config.scheduler) {
-    new Cron('0 2 * * *', { timezone: TIME_ZONE, protect: true }, async () => {
-      const date = localDateOf(systemClock.now())
-      for (const municipality of services.policies.municipalities()) {
-        const result = await services.jobs.nightly(municipality, date)
-        app.log.info({ job: 'nightly', ...result }, 'nightly run finished')
-      }
-    })
-  }
+  await prepare(services, config, app.log)
   const shutdown = async () => {
     await app.close()
     await handle.close()
@@ -38,4 +23,32 @@ export async function startService(): Promise<void> {
   process.once('SIGINT', shutdown)
   process.once('SIGTERM', shutdown)
   await app.listen({ port: config.port, host: config.host })
+}
+
+/** Once per start: the key warning, demo data, the nightly scheduler. */
+async function prepare(services: Services, config: Config, log: FastifyBaseLogger): Promise<void> {
+  if (config.apiKeyIsDefault) {
+    log.warn('LAAN_API_KEY is not set: staff calls accept the development key "laan-dev-key"')
+  }
+  if (config.demoData) {
+    const started = Date.now()
+    const seeded = (await seedDemoData(services)).filter((r) => r.seeded)
+    if (seeded.length > 0) log.info({ seeded, ms: Date.now() - started }, 'demo data installed')
+  }
+  if (config.scheduler) {
+    new Cron('0 2 * * *', { timezone: TIME_ZONE, protect: true }, async () => {
+      const date = localDateOf(systemClock.now())
+      for (const municipality of services.policies.municipalities()) {
+        try {
+          const result = await services.jobs.nightly(municipality, date)
+          log.info({ job: 'nightly', ...result }, 'nightly run finished')
+        } catch (error) {
+          log.error(
+            { job: 'nightly', municipality, date, err: error },
+            'nightly run failed; run it again to resume',
+          )
+        }
+      }
+    })
+  }
 }

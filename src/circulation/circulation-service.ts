@@ -127,16 +127,27 @@ export function createCirculationService(deps: CirculationDeps) {
   async function checkout(
     trx: Trx,
     input: CheckoutInput,
-  ): Promise<{ loan: LoanRow; patron: PatronRow; item: ItemRow }> {
+  ): Promise<{ loan: LoanRow; patron: Pick<PatronRow, 'id' | 'cardNumber'>; item: ItemRow }> {
     const at = input.at ?? clock.now()
     const today = localDateOf(at)
-    const found = await findPatronWithStanding(trx, input.municipality, input.patron)
-    if (!found) throw new RefusalError('unknown-patron')
-    const { blocked, ...patron } = found
-    const locked = await lockItemForCheckout(trx, input.municipality, input.item, patron.id)
-    if (!locked) throw new RefusalError('unknown-item')
-    const { reservationId, reservationStatus, reservationItemId, ...item } = locked
-    const standing = standingRefusal({ cardLost: patron.cardLostAt !== null, blocked })
+    const locked = await lockItemForCheckout(trx, input.municipality, input.item, input.patron)
+    if (!locked) {
+      // Refusal order: an unknown patron before an unknown item.
+      const patron = await findPatronWithStanding(trx, input.municipality, input.patron)
+      throw new RefusalError(patron ? 'unknown-item' : 'unknown-patron')
+    }
+    const {
+      patronId,
+      patronCardNumber,
+      patronCardLostAt,
+      patronBlocked,
+      reservationId,
+      reservationStatus,
+      reservationItemId,
+      ...item
+    } = locked
+    if (patronId === null || patronCardNumber === null) throw new RefusalError('unknown-patron')
+    const standing = standingRefusal({ cardLost: patronCardLostAt !== null, blocked: patronBlocked === true })
     if (standing) throw new RefusalError(standing)
     const policy = policies.inForce(input.municipality, today)
     const rulesItem = loanItem(item)
@@ -165,11 +176,15 @@ export function createCirculationService(deps: CirculationDeps) {
     const loan = await insertLoanAndMarkItem(trx, {
       municipality: input.municipality,
       itemId: item.id,
-      patronId: patron.id,
+      patronId,
       checkedOutAt: at,
       dueDate: dueDateFor(policy, rulesItem, today),
     })
-    return { loan, patron, item: { ...item, status: 'on-loan' } }
+    return {
+      loan,
+      patron: { id: patronId, cardNumber: patronCardNumber },
+      item: { ...item, status: 'on-loan' },
+    }
   }
 
   async function checkin(trx: Trx, input: CheckinInput): Promise<CheckinResult> {

@@ -38,20 +38,53 @@ export async function findPatronWithStanding(
 }
 
 export type ItemForCheckout = ItemRow & {
+  patronId: number | null
+  patronCardNumber: string | null
+  patronCardLostAt: Date | null
+  patronBlocked: boolean | null
   reservationId: number | null
   reservationStatus: string | null
   reservationItemId: number | null
 }
 
-/** The item, locked, with the patron's own open reservation of its title if any. */
+/**
+ * The item, locked, with the borrower (by card or CPR number, with whether a fee block is in force) and
+ * the borrower's own open reservation of the item's title. No row: no such item; no patron id: no such
+ * patron.
+ */
 export async function lockItemForCheckout(
   trx: Trx,
   municipality: string,
   barcode: string,
-  patronId: number,
+  patronIdentifier: string,
 ): Promise<ItemForCheckout | undefined> {
-  return trx
+  const cpr = patronIdentifier.replace(/^(\d{6})-(\d{4})$/, '$1$2')
+  const row = await trx
     .selectFrom('items')
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('patrons')
+          .select(['patrons.id', 'patrons.cardNumber', 'patrons.cardLostAt'])
+          .select((sub) =>
+            sub
+              .exists(
+                sub
+                  .selectFrom('blocks')
+                  .select('blocks.id')
+                  .whereRef('blocks.patronId', '=', 'patrons.id')
+                  .where('blocks.untilAt', 'is', null),
+              )
+              .$castTo<boolean>()
+              .as('blocked'),
+          )
+          .whereRef('patrons.municipality', '=', 'items.municipality')
+          .where((w) => w.or([w('patrons.cardNumber', '=', patronIdentifier), w('patrons.cpr', '=', cpr)]))
+          .orderBy(sql`patrons.card_number = ${patronIdentifier}`, 'desc')
+          .limit(1)
+          .as('borrower'),
+      (join) => join.onTrue(),
+    )
     .leftJoinLateral(
       (eb) =>
         eb
@@ -59,18 +92,27 @@ export async function lockItemForCheckout(
           .select(['reservations.id', 'reservations.status', 'reservations.itemId'])
           .whereRef('reservations.municipality', '=', 'items.municipality')
           .whereRef('reservations.title', '=', 'items.title')
-          .where('reservations.patronId', '=', patronId)
+          .whereRef('reservations.patronId', '=', 'borrower.id')
           .where('reservations.status', 'in', ['waiting', 'held'])
           .limit(1)
           .as('own'),
       (join) => join.onTrue(),
     )
     .selectAll('items')
-    .select(['own.id as reservationId', 'own.status as reservationStatus', 'own.itemId as reservationItemId'])
+    .select([
+      'borrower.id as patronId',
+      'borrower.cardNumber as patronCardNumber',
+      'borrower.cardLostAt as patronCardLostAt',
+      'borrower.blocked as patronBlocked',
+      'own.id as reservationId',
+      'own.status as reservationStatus',
+      'own.itemId as reservationItemId',
+    ])
     .where('items.municipality', '=', municipality)
     .where('items.barcode', '=', barcode)
     .forUpdate('items')
     .executeTakeFirst()
+  return row as ItemForCheckout | undefined
 }
 
 /** Inserts the loan and marks the item on loan, in one statement. */

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite'
-import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
+import { CamelCasePlugin, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
 import pg from 'pg'
 import type { Database } from './schema.ts'
@@ -42,7 +43,7 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
       },
     })
     const db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool }),
+      dialect: new PostgresDialect({ pool: preparingPool(pool) }),
       plugins: [new CamelCasePlugin()],
     })
     return { db, kind: 'postgres', close: () => db.destroy() }
@@ -65,5 +66,41 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
       await db.destroy()
       if (!pglite.closed) await pglite.close()
     },
+  }
+}
+
+const MAX_PREPARED_PARAMETERS = 32
+
+/**
+ * Runs parameterised statements as named prepared statements, so the server parses and plans each
+ * statement shape once per connection instead of on every call (the check-out and check-in paths run
+ * the same few statements thousands of times). Statements with long parameter lists (batch inserts,
+ * `in (…)` lists of varying length) stay unnamed, so each connection keeps a bounded set.
+ */
+function preparingPool(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>()
+  const nameFor = (text: string): string => {
+    let name = names.get(text)
+    if (name === undefined) {
+      name = `laan_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`
+      names.set(text, name)
+    }
+    return name
+  }
+  return {
+    connect: async () => {
+      const client = await pool.connect()
+      return {
+        query: ((text: unknown, values?: unknown[]) => {
+          if (typeof text !== 'string') return client.query(text as never)
+          if (values && values.length > 0 && values.length <= MAX_PREPARED_PARAMETERS) {
+            return client.query({ name: nameFor(text), text, values })
+          }
+          return client.query(text, values)
+        }) as unknown as PostgresPoolClient['query'],
+        release: () => client.release(),
+      }
+    },
+    end: () => pool.end(),
   }
 }

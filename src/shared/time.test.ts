@@ -80,4 +80,26 @@ describe('time', () => {
       ),
     )
   })
+
+  it('agrees with the time-zone database for any instant (property)', () => {
+    const reference = new Intl.DateTimeFormat('sv-SE', {
+      timeZone: 'Europe/Copenhagen',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    })
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date('1970-01-01'), max: new Date('2060-01-01'), noInvalidDate: true }),
+        (instant) => {
+          assert.equal(formatLocalInstant(instant).slice(0, 19).replace('T', ' '), reference.format(instant))
+        },
+      ),
+      { numRuns: 2000 },
+    )
+  })
 })

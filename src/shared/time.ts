@@ -27,7 +27,7 @@ interface LocalParts {
   second: number
 }
 
-function localParts(instant: Date): LocalParts {
+function intlParts(instant: Date): LocalParts {
   const parts: Record<string, number> = {}
   for (const part of partsFormatter.formatToParts(instant)) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value)
@@ -39,6 +39,38 @@ function localParts(instant: Date): LocalParts {
     hour: parts.hour ?? 0,
     minute: parts.minute ?? 0,
     second: parts.second ?? 0,
+  }
+}
+
+// Copenhagen's offset changes only on whole UTC hours, so it is looked up (slowly, through Intl) once per
+// hour and kept: the check-out path asks for local dates thousands of times a second.
+const HOUR_MS = 3_600_000
+const offsetByHour = new Map<number, number>()
+
+function offsetOfHour(hour: number): number {
+  let offset = offsetByHour.get(hour)
+  if (offset === undefined) {
+    const instant = new Date(hour * HOUR_MS)
+    const p = intlParts(instant)
+    offset = Math.round(
+      (Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - instant.getTime()) / 60_000,
+    )
+    if (offsetByHour.size > 100_000) offsetByHour.clear()
+    offsetByHour.set(hour, offset)
+  }
+  return offset
+}
+
+function localParts(instant: Date): LocalParts {
+  const ms = instant.getTime()
+  const local = new Date(ms + offsetOfHour(Math.floor(ms / HOUR_MS)) * 60_000)
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
   }
 }
 
@@ -97,9 +129,7 @@ export function isoWeekday(date: LocalDate): number {
 
 /** Offset of Copenhagen local time from UTC at an instant, in minutes (60 or 120). */
 export function offsetMinutesAt(instant: Date): number {
-  const p = localParts(instant)
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second)
-  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000)
+  return offsetOfHour(Math.floor(instant.getTime() / HOUR_MS))
 }
 
 /**
