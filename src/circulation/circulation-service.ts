@@ -3,7 +3,7 @@ import { findItemByBarcode, setItemStatus } from '../catalogue/item-repository.t
 import { isMaterialType } from '../catalogue/material-types.ts'
 import type { ChargeRow, Database, ItemRow, LoanRow, PatronRow } from '../db/schema.ts'
 import { overdueChargeFor } from '../fees/charge-builders.ts'
-import { chargesOfLoan, insertCharges } from '../fees/charge-repository.ts'
+import { chargesOfLoan, insertCharges, recordRefund } from '../fees/charge-repository.ts'
 import { evaluateFeeBlocks } from '../fees/fee-block-service.ts'
 import { applyCredit } from '../fees/payment-service.ts'
 import { refundsPaidReplacement } from '../fees/refund-rules.ts'
@@ -273,17 +273,13 @@ export function createCirculationService(deps: CirculationDeps) {
           .where('id', '=', charge.id)
           .execute()
         if (charge.paid > 0) {
-          await trx
-            .insertInto('refunds')
-            .values({
-              municipality: loan.municipality,
-              patronId: loan.patronId,
-              chargeId: charge.id,
-              amount: charge.paid,
-              createdAt: at,
-              reason: 'Delvist betalt erstatning annulleret, da materialet er afleveret.',
-            })
-            .execute()
+          await recordRefund(
+            trx,
+            loan,
+            charge,
+            at,
+            'Delvist betalt erstatning annulleret, da materialet er afleveret.',
+          )
         }
         result.cancelledCharges.push(charge.id)
       } else if (charge.kind === 'replacement' && charge.status === 'paid' && charge.settledAt) {
@@ -292,17 +288,13 @@ export function createCirculationService(deps: CirculationDeps) {
           refundsPaidReplacement(policy.foundItem.paidReplacementRefund.value, paidOn, today, receiptShown)
         ) {
           await trx.updateTable('charges').set({ status: 'refunded' }).where('id', '=', charge.id).execute()
-          await trx
-            .insertInto('refunds')
-            .values({
-              municipality: loan.municipality,
-              patronId: loan.patronId,
-              chargeId: charge.id,
-              amount: charge.paid,
-              createdAt: at,
-              reason: 'Betalt erstatning refunderet, da materialet er fundet og afleveret.',
-            })
-            .execute()
+          await recordRefund(
+            trx,
+            loan,
+            charge,
+            at,
+            'Betalt erstatning refunderet, da materialet er fundet og afleveret.',
+          )
           result.refundedCharges.push(charge.id)
         }
       }

@@ -65,3 +65,24 @@ export async function openAmountsOf(
   }
   return result
 }
+
+/** What was paid on a charge goes back to the patron (paid out by the receivables). */
+export async function recordRefund(
+  trx: Trx,
+  loan: { municipality: string; patronId: number },
+  charge: { id: number; paid: Ore },
+  at: Date,
+  reason: string,
+): Promise<void> {
+  await trx
+    .insertInto('refunds')
+    .values({
+      municipality: loan.municipality,
+      patronId: loan.patronId,
+      chargeId: charge.id,
+      amount: charge.paid,
+      createdAt: at,
+      reason,
+    })
+    .execute()
+}

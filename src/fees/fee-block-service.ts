@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.ts'
-import { type NewNotice, writtenChannel } from '../notices/notice-repository.ts'
+import { enqueueNotices, writtenChannel } from '../notices/notice-repository.ts'
 import type { PolicyCatalog } from '../policy/policy-catalog.ts'
 import { type LocalDate, localDateOf } from '../shared/time.ts'
 import { type FeeBlockAction, feeBlockActions } from './block-rules.ts'
@@ -135,27 +135,6 @@ async function warn(
 }
 
 const WARN_CHUNK = 1000
-
-/** enqueueNotice (notice-repository.ts) for many notices in one statement: same columns, same dedupe. */
-async function enqueueNotices(trx: Trx, notices: readonly NewNotice[]): Promise<void> {
-  if (notices.length === 0) return
-  await trx
-    .insertInto('notices')
-    .values(
-      notices.map((notice) => ({
-        municipality: notice.municipality,
-        patronId: notice.patronId,
-        kind: notice.kind,
-        channel: notice.channel,
-        sendAt: notice.sendAt,
-        items: JSON.stringify(notice.items),
-        dedupeKey: notice.dedupeKey,
-        payload: JSON.stringify(notice.payload ?? {}),
-      })),
-    )
-    .onConflict((oc) => oc.column('dedupeKey').doNothing())
-    .execute()
-}
 
 async function applyAction(
   trx: Trx,

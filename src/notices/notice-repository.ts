@@ -17,19 +17,23 @@ export interface NewNotice {
   payload?: Record<string, unknown>
 }
 
-export async function enqueueNotice(trx: Trx, notice: NewNotice): Promise<void> {
+/** Queues notices; a notice whose dedupe key exists already is skipped. */
+export async function enqueueNotices(trx: Trx, notices: readonly NewNotice[]): Promise<void> {
+  if (notices.length === 0) return
   await trx
     .insertInto('notices')
-    .values({
-      municipality: notice.municipality,
-      patronId: notice.patronId,
-      kind: notice.kind,
-      channel: notice.channel,
-      sendAt: notice.sendAt,
-      items: JSON.stringify(notice.items),
-      dedupeKey: notice.dedupeKey,
-      payload: JSON.stringify(notice.payload ?? {}),
-    })
+    .values(
+      notices.map((notice) => ({
+        municipality: notice.municipality,
+        patronId: notice.patronId,
+        kind: notice.kind,
+        channel: notice.channel,
+        sendAt: notice.sendAt,
+        items: JSON.stringify(notice.items),
+        dedupeKey: notice.dedupeKey,
+        payload: JSON.stringify(notice.payload ?? {}),
+      })),
+    )
     .onConflict((oc) => oc.column('dedupeKey').doNothing())
     .execute()
 }
