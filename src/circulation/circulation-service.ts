@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { findItemByBarcode, setItemStatus } from '../catalogue/item-repository.ts'
 import { isMaterialType } from '../catalogue/material-types.ts'
-import type { ChargeRow, Database, ItemRow, LoanRow, PatronRow } from '../db/schema.ts'
+import type { ChargeRow, Database, ItemRow, LoanRow, PatronRow, ReservationRow } from '../db/schema.ts'
 import { overdueChargeFor } from '../fees/charge-builders.ts'
 import { chargesOfLoan, insertCharges, recordRefund } from '../fees/charge-repository.ts'
 import { evaluateFeeBlocks } from '../fees/fee-block-service.ts'
@@ -23,7 +23,7 @@ import { decideRenewal, dueDateFor, isReferenceOnly, type LoanItem, standingRefu
 import { RefusalError } from './refusal.ts'
 import {
   firstWaiting,
-  hasOpenReservationByOthers,
+  hasWaitingReservationByOthers,
   holdForReservation,
   openReservationOf,
 } from './reservation-repository.ts'
@@ -304,19 +304,22 @@ export function createCirculationService(deps: CirculationDeps) {
   async function renew(trx: Trx, input: RenewInput): Promise<{ loan: LoanRow; charges: ChargeRow[] }> {
     const at = input.at ?? clock.now()
     const today = localDateOf(at)
-    const item = await requireItem(trx, input.municipality, input.item)
-    const loan = await trx
-      .selectFrom('loans')
-      .selectAll()
-      .where('itemId', '=', item.id)
-      .where('status', '=', 'active')
-      .forUpdate()
-      .executeTakeFirst()
-    if (!loan) throw new RefusalError('not-on-loan')
+    const found = await lockItemWithOpenLoan(trx, input.municipality, input.item)
+    if (!found) throw new RefusalError('unknown-item')
+    const { loanId, loanStatus, loanPatronId, loanDueDate, loanRenewals, ...item } = found
+    if (loanId === null || loanStatus !== 'active' || loanPatronId === null || loanDueDate === null) {
+      throw new RefusalError('not-on-loan')
+    }
+    const loan = {
+      id: loanId,
+      municipality: input.municipality,
+      dueDate: loanDueDate,
+      renewals: loanRenewals ?? 0,
+    }
     const patron = await trx
       .selectFrom('patrons')
       .selectAll()
-      .where('id', '=', loan.patronId)
+      .where('id', '=', loanPatronId)
       .executeTakeFirstOrThrow()
     if (input.patron !== undefined) {
       const asking = await requirePatron(trx, input.municipality, input.patron)
@@ -326,7 +329,7 @@ export function createCirculationService(deps: CirculationDeps) {
     const decision = decideRenewal(policy, loan, loanItem(item), {
       today,
       patron: { cardLost: patron.cardLostAt !== null, blocked: await isBlocked(trx, patron.id) },
-      reservedByOthers: await hasOpenReservationByOthers(trx, input.municipality, item.title, patron.id),
+      reservedByOthers: await hasWaitingReservationByOthers(trx, input.municipality, item.title, patron.id),
     })
     if (!decision.ok) throw new RefusalError(decision.refusal)
     const charges: ChargeRow[] = []
@@ -373,8 +376,14 @@ export function createCirculationService(deps: CirculationDeps) {
     const reservation = await trx
       .insertInto('reservations')
       .values({ municipality: input.municipality, title: item.title, patronId: patron.id, createdAt: at })
+      .onConflict((oc) =>
+        oc.columns(['patronId', 'title']).where('status', 'in', ['waiting', 'held']).doNothing(),
+      )
       .returningAll()
-      .executeTakeFirstOrThrow()
+      .executeTakeFirst()
+    // A concurrent request of the same patron reserved the title first.
+    if (!reservation)
+      return (await openReservationOf(trx, input.municipality, item.title, patron.id)) as ReservationRow
     const onShelf = await trx
       .selectFrom('items')
       .selectAll()

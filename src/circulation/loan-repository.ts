@@ -141,7 +141,11 @@ export type ItemWithOpenLoan = ItemRow & {
   patronCardNumber: string | null
 }
 
-/** The item, locked, with its open (active or lost) loan and the borrower's birth date and card. */
+/**
+ * The item and its open (active or lost) loan, both locked, with the borrower's birth date and card. The
+ * loan row is locked before the item row, the order the nightly run takes them in, so the two never
+ * deadlock; a loan the nightly run has just declared lost is seen as lost.
+ */
 export async function lockItemWithOpenLoan(
   trx: Trx,
   municipality: string,
@@ -165,6 +169,7 @@ export async function lockItemWithOpenLoan(
           .where('loans.status', 'in', ['active', 'lost'])
           .orderBy('loans.id', 'desc')
           .limit(1)
+          .forUpdate()
           .as('open'),
       (join) => join.onTrue(),
     )
@@ -216,7 +221,7 @@ export async function returnLoanAndShelveItem(
     ),
     returned as (
       update loans set status = 'returned', returned_at = ${at}
-      where id = ${loan.id}
+      where id = ${loan.id} and status in ('active', 'lost')
       returning *
     )
     select returned.*, held.patron_id as held_for_patron_id, p.card_number as held_for_card

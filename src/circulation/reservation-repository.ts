@@ -21,7 +21,8 @@ export async function firstWaiting(
     .executeTakeFirst()
 }
 
-export async function hasOpenReservationByOthers(
+/** Another patron waits for the title (one whose copy is already on the hold shelf does not). */
+export async function hasWaitingReservationByOthers(
   trx: Trx,
   municipality: string,
   title: string,
@@ -32,7 +33,7 @@ export async function hasOpenReservationByOthers(
     .select('id')
     .where('municipality', '=', municipality)
     .where('title', '=', title)
-    .where('status', 'in', ['waiting', 'held'])
+    .where('status', '=', 'waiting')
     .where('patronId', '<>', patronId)
     .executeTakeFirst()
   return row !== undefined

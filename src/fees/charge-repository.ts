@@ -22,8 +22,15 @@ export async function openChargesOldestFirst(trx: Trx, patronId: number, lock = 
   return query.execute()
 }
 
+/** A loan's charges, locked: a payment in flight waits, so what is cancelled or refunded is what was paid. */
 export async function chargesOfLoan(trx: Trx, loanId: number): Promise<ChargeRow[]> {
-  return trx.selectFrom('charges').selectAll().where('loanId', '=', loanId).orderBy('id').execute()
+  return trx
+    .selectFrom('charges')
+    .selectAll()
+    .where('loanId', '=', loanId)
+    .orderBy('id')
+    .forUpdate()
+    .execute()
 }
 
 export async function addPayment(trx: Trx, chargeId: number, amount: Ore, at: Date): Promise<void> {

@@ -27,6 +27,9 @@ export async function evaluateFeeBlocks(
   const ids = [...new Set(patronIds)]
   if (ids.length === 0) return done
   const rule = policies.inForce(municipality, businessDate).blocks.fees.value
+  // One evaluation per patron at a time: a second transaction waits here and then sees the first one's
+  // charges and block, so two returns at once neither block twice nor miss the threshold together.
+  await trx.selectFrom('patrons').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute()
   const amounts = await openAmountsOf(trx, ids)
   const openBlocks = await trx
     .selectFrom('blocks')

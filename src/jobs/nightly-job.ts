@@ -119,7 +119,8 @@ export async function runNightly(
         .where('loans.id', '>', lastLoanId)
         .orderBy('loans.id')
         .limit(batchSize)
-        .forUpdate()
+        // Loans before items, as a check-in takes them; patrons are not locked here.
+        .forUpdate(['loans', 'items'])
         .execute()
       if (rows.length === 0) return 0
       const charges = rows.flatMap((row) => lostChargesFor(policy, { ...row, municipality }, row, date, at))

@@ -71,11 +71,7 @@ export async function runScenario(
 async function setUp(services: Services, scenario: Scenario): Promise<void> {
   const m = scenario.municipality
   await services.db.transaction().execute(async (trx) => {
-    // Guardians first, so that a child can name one listed after it.
-    const ordered = [...scenario.patrons].sort(
-      (a, b) => Number(a.guardian !== undefined) - Number(b.guardian !== undefined),
-    )
-    for (const p of ordered) {
+    for (const p of guardiansFirst(scenario.patrons)) {
       await registerPatron(trx, {
         municipality: m,
         cardNumber: p.id,
@@ -137,4 +133,20 @@ async function applyEvent(
       await circulation.reportCardLost(trx, { municipality, patron: event.patron, at })
       return
   }
+}
+
+/** Each guardian before the patrons it answers for, however long the chain (the schema refuses circles). */
+function guardiansFirst<P extends { id: string; guardian?: string | undefined }>(patrons: readonly P[]): P[] {
+  const byId = new Map(patrons.map((p) => [p.id, p]))
+  const ordered: P[] = []
+  const placed = new Set<string>()
+  const place = (p: P) => {
+    if (placed.has(p.id)) return
+    placed.add(p.id)
+    const guardian = p.guardian === undefined ? undefined : byId.get(p.guardian)
+    if (guardian) place(guardian)
+    ordered.push(p)
+  }
+  for (const p of patrons) place(p)
+  return ordered
 }

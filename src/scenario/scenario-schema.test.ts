@@ -42,6 +42,33 @@ function rejection(text: string): InvalidScenarioError {
 
 const INVALID: { name: string; text: string; path: string; message: RegExp }[] = [
   {
+    name: 'an event after until',
+    text: withLine('until: 2026-03-31', 'until: 2026-03-19'),
+    path: 'events[2].at',
+    message: /after until/,
+  },
+  {
+    name: 'an event on a day that does not exist',
+    text: withLine('at: "2026-03-20T16:00:00+01:00"', 'at: "2026-02-31T16:00:00+01:00"'),
+    path: 'events[2].at',
+    message: /not a real time/,
+  },
+  {
+    name: 'a CPR number that does not start with a date',
+    text: withLine('cpr: "3011751234"', 'cpr: "3002751234"'),
+    path: 'patrons[1].cpr',
+    message: /valid date/,
+  },
+  {
+    name: 'guardians that go round in a circle',
+    text: withLine('    birthDate: 1990-03-01', '    birthDate: 1990-03-01\n    guardian: per').replace(
+      'cpr: "3011751234"',
+      'cpr: "3011751234"\n    guardian: anna',
+    ),
+    path: 'patrons[0].guardian',
+    message: /circle/,
+  },
+  {
     name: 'a date that does not exist',
     text: withLine('until: 2026-03-31', 'until: 2026-02-30'),
     path: 'until',

@@ -1,8 +1,9 @@
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { MATERIAL_TYPES } from '../catalogue/material-types.ts'
+import { birthDateFromCpr, InvalidCprError } from '../patrons/cpr.ts'
 import { issuePaths } from '../shared/errors.ts'
-import { isLocalDate } from '../shared/time.ts'
+import { addDays, instantOfLocal, isLocalDate } from '../shared/time.ts'
 
 const localDate = z.string().refine(isLocalDate, 'a date YYYY-MM-DD')
 const instant = z
@@ -11,7 +12,7 @@ const instant = z
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/,
     'a time with offset, e.g. 2026-03-02T10:00:00+01:00',
   )
-  .refine((value) => !Number.isNaN(Date.parse(value)), 'not a real time')
+  .refine((value) => isLocalDate(value.slice(0, 10)) && !Number.isNaN(Date.parse(value)), 'not a real time')
 // YAML reads an unquoted barcode as a number; a barcode is text.
 const code = z.union([z.string().min(1), z.number().int().nonnegative().transform(String)])
 const ore = z.number().int().nonnegative()
@@ -78,6 +79,36 @@ export const scenarioSchema = z
           message: 'birthDate or cpr is required',
         })
       }
+      if (p.cpr !== undefined) {
+        try {
+          const fromCpr = birthDateFromCpr(p.cpr)
+          if (p.birthDate !== undefined && p.birthDate !== fromCpr) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['patrons', i, 'birthDate'],
+              message: `the CPR number says ${fromCpr}`,
+            })
+          }
+        } catch (error) {
+          if (!(error instanceof InvalidCprError)) throw error
+          ctx.addIssue({ code: 'custom', path: ['patrons', i, 'cpr'], message: error.message })
+        }
+      }
+    })
+    const guardianOf = new Map(scenario.patrons.map((p) => [p.id, p.guardian]))
+    scenario.patrons.forEach((p, i) => {
+      const seen = new Set([p.id])
+      for (let g = p.guardian; g !== undefined; g = guardianOf.get(g)) {
+        if (seen.has(g)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['patrons', i, 'guardian'],
+            message: 'guardians go round in a circle',
+          })
+          break
+        }
+        seen.add(g)
+      }
     })
     scenario.patrons.forEach((p, i) => {
       if (p.guardian !== undefined && !patronIds.has(p.guardian)) {
@@ -94,11 +125,21 @@ export const scenarioSchema = z
         ctx.addIssue({ code: 'custom', path: ['items', i, 'id'], message: `duplicate item id ${it.id}` })
       itemIds.add(it.id)
     })
+    const endOfUntil = isLocalDate(scenario.until)
+      ? instantOfLocal(addDays(scenario.until, 1)).getTime()
+      : Number.POSITIVE_INFINITY
     let previous = Number.NEGATIVE_INFINITY
     scenario.events.forEach((e, i) => {
       const at = Date.parse(e.at)
       if (at < previous)
         ctx.addIssue({ code: 'custom', path: ['events', i, 'at'], message: 'events must be in time order' })
+      if (at >= endOfUntil) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['events', i, 'at'],
+          message: `after until (${scenario.until})`,
+        })
+      }
       previous = at
       if ('patron' in e && e.patron !== undefined && !patronIds.has(e.patron)) {
         ctx.addIssue({
