@@ -7,7 +7,7 @@ import { openMemoryDatabase } from '../db/pglite-template.ts'
  * A fresh, empty database for one test file: in-memory PGlite, or, when DATABASE_URL is set (CI's second
  * pass), a new database on that server that is dropped again on close.
  */
-export async function openTestDatabase(): Promise<DatabaseHandle> {
+export async function openTestDatabase(): Promise<DatabaseHandle & { url?: string }> {
   const serverUrl = process.env.DATABASE_URL
   if (!serverUrl) return openMemoryDatabase()
   const name = `laan_test_${process.pid}_${randomBytes(4).toString('hex')}`
@@ -20,6 +20,7 @@ export async function openTestDatabase(): Promise<DatabaseHandle> {
   const handle = await openDatabase({ url: url.toString() })
   return {
     ...handle,
+    url: url.toString(),
     close: async () => {
       await handle.close()
       const cleanup = new pg.Client({ connectionString: serverUrl })

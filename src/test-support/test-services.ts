@@ -8,7 +8,7 @@ import { SimulatedClock } from '../shared/clock.ts'
 import { openTestDatabase } from './test-database.ts'
 
 export interface TestContext {
-  handle: DatabaseHandle
+  handle: DatabaseHandle & { url?: string }
   clock: SimulatedClock
   services: Services
   tx<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>
