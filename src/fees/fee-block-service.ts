@@ -29,7 +29,9 @@ export async function evaluateFeeBlocks(
   const rule = policies.inForce(municipality, businessDate).blocks.fees.value
   // One evaluation per patron at a time: a second transaction waits here and then sees the first one's
   // charges and block, so two returns at once neither block twice nor miss the threshold together.
-  await trx.selectFrom('patrons').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute()
+  // NO KEY UPDATE, not UPDATE: a transaction that has inserted a charge holds a key-share lock on the
+  // patron (the foreign key), and FOR UPDATE would wait for it and deadlock.
+  await trx.selectFrom('patrons').select('id').where('id', 'in', ids).orderBy('id').forNoKeyUpdate().execute()
   const amounts = await openAmountsOf(trx, ids)
   const openBlocks = await trx
     .selectFrom('blocks')
