@@ -13,7 +13,6 @@ import type { Policy } from '../policy/policy-schema.ts'
 import type { Clock } from '../shared/clock.ts'
 import { localDateOf } from '../shared/time.ts'
 import {
-  findPatronWithStanding,
   insertLoanAndMarkItem,
   lockItemForCheckout,
   lockItemWithOpenLoan,
@@ -133,7 +132,7 @@ export function createCirculationService(deps: CirculationDeps) {
     const locked = await lockItemForCheckout(trx, input.municipality, input.item, input.patron)
     if (!locked) {
       // Refusal order: an unknown patron before an unknown item.
-      const patron = await findPatronWithStanding(trx, input.municipality, input.patron)
+      const patron = await findPatronByCardOrCpr(trx, input.municipality, input.patron)
       throw new RefusalError(patron ? 'unknown-item' : 'unknown-patron')
     }
     const {

@@ -1,41 +1,11 @@
 import { type Kysely, sql } from 'kysely'
-import type { Database, ItemRow, LoanRow, PatronRow } from '../db/schema.ts'
+import type { Database, ItemRow, LoanRow } from '../db/schema.ts'
+import { asCpr } from '../patrons/patron-repository.ts'
 
 type Trx = Kysely<Database>
 
 // The check-out and check-in paths run thousands of times a second at peak; each query here does in one
 // round trip what would otherwise take two or three.
-
-export type PatronWithStanding = PatronRow & { blocked: boolean }
-
-/** A patron by card or CPR number, with whether a fee block is in force. */
-export async function findPatronWithStanding(
-  trx: Trx,
-  municipality: string,
-  identifier: string,
-): Promise<PatronWithStanding | undefined> {
-  const cpr = identifier.replace(/^(\d{6})-(\d{4})$/, '$1$2')
-  return trx
-    .selectFrom('patrons')
-    .selectAll('patrons')
-    .select((eb) =>
-      eb
-        .exists(
-          eb
-            .selectFrom('blocks')
-            .select('blocks.id')
-            .whereRef('blocks.patronId', '=', 'patrons.id')
-            .where('blocks.untilAt', 'is', null),
-        )
-        .$castTo<boolean>()
-        .as('blocked'),
-    )
-    .where('municipality', '=', municipality)
-    .where((eb) => eb.or([eb('cardNumber', '=', identifier), eb('cpr', '=', cpr)]))
-    .orderBy(sql`card_number = ${identifier}`, 'desc')
-    .limit(1)
-    .executeTakeFirst()
-}
 
 export type ItemForCheckout = ItemRow & {
   patronId: number | null
@@ -58,7 +28,7 @@ export async function lockItemForCheckout(
   barcode: string,
   patronIdentifier: string,
 ): Promise<ItemForCheckout | undefined> {
-  const cpr = patronIdentifier.replace(/^(\d{6})-(\d{4})$/, '$1$2')
+  const cpr = asCpr(patronIdentifier)
   const row = await trx
     .selectFrom('items')
     .leftJoinLateral(

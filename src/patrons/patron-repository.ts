@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Database, NewPatron, PatronRow } from '../db/schema.ts'
 
 type Trx = Kysely<Database>
@@ -24,21 +24,25 @@ export async function findPatronById(trx: Trx, id: number): Promise<PatronRow | 
   return trx.selectFrom('patrons').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
-/** Card or CPR number, as a patron identifies at the desk or a machine. */
+/** What a patron identifies with, at the desk or a machine, as the CPR number it may be (DDMMYY-SSSS → 10 digits). */
+export function asCpr(identifier: string): string {
+  return identifier.replace(/^(\d{6})-(\d{4})$/, '$1$2')
+}
+
+/** Card or CPR number, as a patron identifies at the desk or a machine; a card number wins. */
 export async function findPatronByCardOrCpr(
   trx: Trx,
   municipality: string,
   identifier: string,
 ): Promise<PatronRow | undefined> {
-  return (
-    (await findPatronByCard(trx, municipality, identifier)) ??
-    trx
-      .selectFrom('patrons')
-      .selectAll()
-      .where('municipality', '=', municipality)
-      .where('cpr', '=', identifier.replace('-', ''))
-      .executeTakeFirst()
-  )
+  return trx
+    .selectFrom('patrons')
+    .selectAll()
+    .where('municipality', '=', municipality)
+    .where((eb) => eb.or([eb('cardNumber', '=', identifier), eb('cpr', '=', asCpr(identifier))]))
+    .orderBy(sql`card_number = ${identifier}`, 'desc')
+    .limit(1)
+    .executeTakeFirst()
 }
 
 export async function isBlocked(trx: Trx, patronId: number): Promise<boolean> {
