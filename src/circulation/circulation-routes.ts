@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { chargeView, chargeViews } from '../fees/charge-queries.ts'
 import type { RouteOptions } from '../http/app.ts'
 import { ChargeView, LoanView, MunicipalityParams, ReservationView, responses } from '../http/schemas.ts'
+import { runCheckin, runCheckout } from './circulation-edge.ts'
 import { loanView, loanViewOf, reservationView } from './loan-queries.ts'
 
 const Identifier = (description: string) => Type.String({ minLength: 1, description })
@@ -61,11 +62,8 @@ export const circulationRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async 
     },
     async (request, reply) => {
       const { municipality } = request.params
-      const view = await db.transaction().execute(async (trx) => {
-        const { loan, item, patron } = await circulation.checkout(trx, { municipality, ...request.body })
-        return loanViewOf(loan, item, patron)
-      })
-      return reply.status(201).send(view)
+      const { loan, item, patron } = await runCheckout(db, circulation, { municipality, ...request.body })
+      return reply.status(201).send(loanViewOf(loan, item, patron))
     },
   )
 
@@ -82,17 +80,15 @@ export const circulationRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async 
     },
     async (request) => {
       const { municipality } = request.params
-      return db.transaction().execute(async (trx) => {
-        const result = await circulation.checkin(trx, { municipality, ...request.body })
-        return {
-          loan: loanViewOf(result.loan, result.item, { cardNumber: result.patronCardNumber }),
-          charges: result.charges.map((charge) => chargeView(charge, result.item.barcode)),
-          cancelledCharges: result.cancelledCharges,
-          refundedCharges: result.refundedCharges,
-          wasLost: result.wasLost,
-          heldFor: result.heldForCard,
-        }
-      })
+      const result = await runCheckin(db, circulation, { municipality, ...request.body })
+      return {
+        loan: loanViewOf(result.loan, result.item, { cardNumber: result.patronCardNumber }),
+        charges: result.charges.map((charge) => chargeView(charge, result.item.barcode)),
+        cancelledCharges: result.cancelledCharges,
+        refundedCharges: result.refundedCharges,
+        wasLost: result.wasLost,
+        heldFor: result.heldForCard,
+      }
     },
   )
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { openTestServices, type TestContext } from '../test-support/test-services.ts'
+import { runCheckin, runCheckout } from './circulation-edge.ts'
 import { RefusalError } from './refusal.ts'
 
 let t: TestContext
@@ -151,5 +152,31 @@ describe('circulation', () => {
       .where('loans.status', '=', 'active')
       .execute()
     assert.equal(open.length, 1)
+  })
+
+  it('without locks too: of concurrent check-outs one wins, of concurrent returns one counts', async () => {
+    t.at('2026-03-20T10:00:00+01:00')
+    await t.item({ barcode: 'hot2', materialType: 'film', title: 'Jagten' })
+    const db = t.handle.db
+    const { circulation } = t.services
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        refusal(runCheckout(db, circulation, { municipality: m, patron: `racer${i}`, item: 'hot2' })),
+      ),
+    )
+    assert.equal(outcomes.filter((o) => o === 'accepted').length, 1)
+    assert.equal(outcomes.filter((o) => o === 'not-available').length, 11)
+    const returns = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        refusal(runCheckin(db, circulation, { municipality: m, item: 'hot2' })),
+      ),
+    )
+    assert.deepEqual(returns.sort(), ['accepted', 'not-on-loan', 'not-on-loan', 'not-on-loan'])
+    const item = await db
+      .selectFrom('items')
+      .select('status')
+      .where('barcode', '=', 'hot2')
+      .executeTakeFirstOrThrow()
+    assert.equal(item.status, 'available')
   })
 })

@@ -13,9 +13,11 @@ import type { Policy } from '../policy/policy-schema.ts'
 import type { Clock } from '../shared/clock.ts'
 import { localDateOf } from '../shared/time.ts'
 import {
-  insertLoanAndMarkItem,
-  lockItemForCheckout,
-  lockItemWithOpenLoan,
+  findItemForCheckout,
+  findItemWithOpenLoan,
+  type ItemForCheckout,
+  type ItemWithOpenLoan,
+  insertLoanIfItemIs,
   returnLoanAndShelveItem,
 } from './loan-repository.ts'
 import { decideRenewal, dueDateFor, isReferenceOnly, type LoanItem, standingRefusal } from './loan-rules.ts'
@@ -62,6 +64,12 @@ export interface ReserveInput {
   patron: string
   item: string
   at?: Date | undefined
+}
+
+export interface CheckoutResult {
+  loan: LoanRow
+  patron: Pick<PatronRow, 'id' | 'cardNumber'>
+  item: ItemRow
 }
 
 export interface CheckinResult {
@@ -123,18 +131,9 @@ export function createCirculationService(deps: CirculationDeps) {
     return next.patronId
   }
 
-  async function checkout(
-    trx: Trx,
-    input: CheckoutInput,
-  ): Promise<{ loan: LoanRow; patron: Pick<PatronRow, 'id' | 'cardNumber'>; item: ItemRow }> {
-    const at = input.at ?? clock.now()
-    const today = localDateOf(at)
-    const locked = await lockItemForCheckout(trx, input.municipality, input.item, input.patron)
-    if (!locked) {
-      // Refusal order: an unknown patron before an unknown item.
-      const patron = await findPatronByCardOrCpr(trx, input.municipality, input.patron)
-      throw new RefusalError(patron ? 'unknown-item' : 'unknown-patron')
-    }
+  /** The rules' answer to a check-out on what was read; throws the refusal. */
+  function planCheckout(found: ItemForCheckout | undefined, input: CheckoutInput, at: Date) {
+    if (!found) return null
     const {
       patronId,
       patronCardNumber,
@@ -144,10 +143,11 @@ export function createCirculationService(deps: CirculationDeps) {
       reservationStatus,
       reservationItemId,
       ...item
-    } = locked
+    } = found
     if (patronId === null || patronCardNumber === null) throw new RefusalError('unknown-patron')
     const standing = standingRefusal({ cardLost: patronCardLostAt !== null, blocked: patronBlocked === true })
     if (standing) throw new RefusalError(standing)
+    const today = localDateOf(at)
     const policy = policies.inForce(input.municipality, today)
     const rulesItem = loanItem(item)
     if (isReferenceOnly(policy, rulesItem)) throw new RefusalError('reference-only')
@@ -155,41 +155,82 @@ export function createCirculationService(deps: CirculationDeps) {
     if (item.status === 'held' ? !heldForThisPatron : item.status !== 'available') {
       throw new RefusalError('not-available')
     }
-    if (reservationId !== null) {
+    return {
+      item,
+      patron: { id: patronId, cardNumber: patronCardNumber },
+      reservation:
+        reservationId === null
+          ? null
+          : { id: reservationId, status: reservationStatus, itemId: reservationItemId },
+      heldForThisPatron,
+      loan: {
+        municipality: input.municipality,
+        itemId: item.id,
+        patronId,
+        checkedOutAt: at,
+        dueDate: dueDateFor(policy, rulesItem, today),
+      },
+    }
+  }
+
+  async function refuseUnknown(trx: Trx, input: CheckoutInput): Promise<never> {
+    // Refusal order: an unknown patron before an unknown item.
+    const patron = await findPatronByCardOrCpr(trx, input.municipality, input.patron)
+    throw new RefusalError(patron ? 'unknown-item' : 'unknown-patron')
+  }
+
+  /** Check-out in a transaction: the item is locked while the rules decide. */
+  async function checkout(trx: Trx, input: CheckoutInput): Promise<CheckoutResult> {
+    const at = input.at ?? clock.now()
+    const plan = planCheckout(
+      await findItemForCheckout(trx, input.municipality, input.item, input.patron, true),
+      input,
+      at,
+    )
+    if (!plan) return refuseUnknown(trx, input)
+    const { reservation } = plan
+    if (reservation) {
       // The patron collects a copy of a title they reserved; a copy held for them elsewhere goes to the next.
       await trx
         .updateTable('reservations')
         .set({ status: 'fulfilled' })
-        .where('id', '=', reservationId)
+        .where('id', '=', reservation.id)
         .execute()
-      if (reservationStatus === 'held' && reservationItemId !== null && !heldForThisPatron) {
+      if (reservation.status === 'held' && reservation.itemId !== null && !plan.heldForThisPatron) {
         const other = await trx
           .selectFrom('items')
           .selectAll()
-          .where('id', '=', reservationItemId)
+          .where('id', '=', reservation.itemId)
           .forUpdate()
           .executeTakeFirstOrThrow()
         await holdForQueue(trx, other, at)
       }
     }
-    const loan = await insertLoanAndMarkItem(trx, {
-      municipality: input.municipality,
-      itemId: item.id,
-      patronId,
-      checkedOutAt: at,
-      dueDate: dueDateFor(policy, rulesItem, today),
-    })
-    return {
-      loan,
-      patron: { id: patronId, cardNumber: patronCardNumber },
-      item: { ...item, status: 'on-loan' },
-    }
+    const loan = await insertLoanIfItemIs(trx, plan.item.status, plan.loan)
+    if (!loan) throw new Error(`item ${plan.item.barcode} changed while locked`)
+    return { loan, patron: plan.patron, item: { ...plan.item, status: 'on-loan' } }
   }
 
-  async function checkin(trx: Trx, input: CheckinInput): Promise<CheckinResult> {
+  /**
+   * Check-out without a transaction: one read and one write that applies only if the item is still as
+   * read. Undefined when that cannot decide (the item changed meanwhile, or a reservation is collected):
+   * run `checkout` in a transaction then. The busiest path in a library: half the round trips.
+   */
+  async function checkoutWithoutLocks(db: Trx, input: CheckoutInput): Promise<CheckoutResult | undefined> {
     const at = input.at ?? clock.now()
-    const today = localDateOf(at)
-    const found = await lockItemWithOpenLoan(trx, input.municipality, input.item)
+    const plan = planCheckout(
+      await findItemForCheckout(db, input.municipality, input.item, input.patron, false),
+      input,
+      at,
+    )
+    if (!plan) return refuseUnknown(db, input)
+    if (plan.reservation) return undefined
+    const loan = await insertLoanIfItemIs(db, plan.item.status, plan.loan)
+    if (!loan) return undefined
+    return { loan, patron: plan.patron, item: { ...plan.item, status: 'on-loan' } }
+  }
+
+  function splitOpenLoan(found: ItemWithOpenLoan | undefined) {
     if (!found) throw new RefusalError('unknown-item')
     const {
       loanId,
@@ -205,49 +246,86 @@ export function createCirculationService(deps: CirculationDeps) {
     if (loanId === null || loanStatus === null || loanPatronId === null || loanDueDate === null) {
       throw new RefusalError('not-on-loan')
     }
+    const loan = { id: loanId, status: loanStatus, patronId: loanPatronId, dueDate: loanDueDate }
+    return { item, loan, birthDate: patronBirthDate ?? '', cardNumber: patronCardNumber ?? '' }
+  }
+
+  function overdueOnReturn(input: CheckinInput, open: ReturnType<typeof splitOpenLoan>, at: Date) {
+    const today = localDateOf(at)
     const policy = policies.inForce(input.municipality, today)
-    const charges: ChargeRow[] = []
-    const settled = { cancelledCharges: [] as number[], refundedCharges: [] as number[] }
-    if (loanStatus === 'active') {
-      const fee = overdueChargeFor(
-        policy,
-        {
-          loanId,
-          municipality: input.municipality,
-          patronId: loanPatronId,
-          itemId: item.id,
-          dueDate: loanDueDate,
-          birthDate: patronBirthDate ?? '',
-        },
-        'return',
-        today,
-        at,
-      )
-      charges.push(...(await insertCharges(trx, fee ? [fee] : [])))
-    } else {
-      const loan = { id: loanId, municipality: input.municipality, patronId: loanPatronId }
-      await settleFoundItem(trx, policy, loan, today, at, input.receiptShown ?? true, settled)
-    }
-    const returned = await returnLoanAndShelveItem(
-      trx,
-      { id: loanId, itemId: item.id, municipality: input.municipality, title: item.title },
+    const fee = overdueChargeFor(
+      policy,
+      {
+        loanId: open.loan.id,
+        municipality: input.municipality,
+        patronId: open.loan.patronId,
+        itemId: open.item.id,
+        dueDate: open.loan.dueDate,
+        birthDate: open.birthDate,
+      },
+      'return',
+      today,
       at,
     )
-    // Only a new, cancelled or refunded charge changes the balance that blocks depend on.
-    if (charges.length > 0) await applyCredit(trx, loanPatronId, at)
-    if (charges.length + settled.cancelledCharges.length + settled.refundedCharges.length > 0) {
-      await evaluateFeeBlocks(trx, policies, input.municipality, [loanPatronId], at, false)
-    }
+    return { policy, today, fee }
+  }
+
+  async function shelve(
+    trx: Trx,
+    input: CheckinInput,
+    open: ReturnType<typeof splitOpenLoan>,
+    at: Date,
+  ): Promise<Omit<CheckinResult, 'charges' | 'cancelledCharges' | 'refundedCharges'> | undefined> {
+    const returned = await returnLoanAndShelveItem(
+      trx,
+      { ...open.loan, itemId: open.item.id, municipality: input.municipality, title: open.item.title },
+      at,
+    )
+    if (!returned) return undefined
     return {
       loan: returned.loan,
-      item: { ...item, status: returned.heldForPatronId === null ? 'available' : 'held' },
-      patronCardNumber: patronCardNumber ?? '',
-      charges,
-      ...settled,
+      item: { ...open.item, status: returned.heldForPatronId === null ? 'available' : 'held' },
+      patronCardNumber: open.cardNumber,
       heldForPatronId: returned.heldForPatronId,
       heldForCard: returned.heldForCard,
-      wasLost: loanStatus === 'lost',
+      wasLost: open.loan.status === 'lost',
     }
+  }
+
+  /** Check-in in a transaction: the loan and the item are locked while the rules decide. */
+  async function checkin(trx: Trx, input: CheckinInput): Promise<CheckinResult> {
+    const at = input.at ?? clock.now()
+    const open = splitOpenLoan(await findItemWithOpenLoan(trx, input.municipality, input.item, true))
+    const { policy, today, fee } = overdueOnReturn(input, open, at)
+    const charges: ChargeRow[] = []
+    const settled = { cancelledCharges: [] as number[], refundedCharges: [] as number[] }
+    if (open.loan.status === 'active') {
+      charges.push(...(await insertCharges(trx, fee ? [fee] : [])))
+    } else {
+      const loan = { id: open.loan.id, municipality: input.municipality, patronId: open.loan.patronId }
+      await settleFoundItem(trx, policy, loan, today, at, input.receiptShown ?? true, settled)
+    }
+    const shelved = await shelve(trx, input, open, at)
+    if (!shelved) throw new Error(`loan ${open.loan.id} changed while locked`)
+    // Only a new, cancelled or refunded charge changes the balance that blocks depend on.
+    if (charges.length > 0) await applyCredit(trx, open.loan.patronId, at)
+    if (charges.length + settled.cancelledCharges.length + settled.refundedCharges.length > 0) {
+      await evaluateFeeBlocks(trx, policies, input.municipality, [open.loan.patronId], at, false)
+    }
+    return { ...shelved, charges, ...settled }
+  }
+
+  /**
+   * Check-in without a transaction, for the common case of an item back on time: one read and one write
+   * that applies only if the loan is still as read. Undefined for anything else (a fee, a lost item, a
+   * loan changed meanwhile): run `checkin` in a transaction then.
+   */
+  async function checkinWithoutLocks(db: Trx, input: CheckinInput): Promise<CheckinResult | undefined> {
+    const at = input.at ?? clock.now()
+    const open = splitOpenLoan(await findItemWithOpenLoan(db, input.municipality, input.item, false))
+    if (open.loan.status !== 'active' || overdueOnReturn(input, open, at).fee !== null) return undefined
+    const shelved = await shelve(db, input, open, at)
+    return shelved && { ...shelved, charges: [], cancelledCharges: [], refundedCharges: [] }
   }
 
   /** A lost item comes back: unpaid replacement and processing fee are cancelled, a paid one refunded per policy. */
@@ -303,7 +381,7 @@ export function createCirculationService(deps: CirculationDeps) {
   async function renew(trx: Trx, input: RenewInput): Promise<{ loan: LoanRow; charges: ChargeRow[] }> {
     const at = input.at ?? clock.now()
     const today = localDateOf(at)
-    const found = await lockItemWithOpenLoan(trx, input.municipality, input.item)
+    const found = await findItemWithOpenLoan(trx, input.municipality, input.item, true)
     if (!found) throw new RefusalError('unknown-item')
     const { loanId, loanStatus, loanPatronId, loanDueDate, loanRenewals, ...item } = found
     if (loanId === null || loanStatus !== 'active' || loanPatronId === null || loanDueDate === null) {
@@ -445,7 +523,16 @@ export function createCirculationService(deps: CirculationDeps) {
       .executeTakeFirstOrThrow()
   }
 
-  return { checkout, checkin, renew, reserve, cancelReservation, reportCardLost }
+  return {
+    checkout,
+    checkoutWithoutLocks,
+    checkin,
+    checkinWithoutLocks,
+    renew,
+    reserve,
+    cancelReservation,
+    reportCardLost,
+  }
 }
 
 export type CirculationService = ReturnType<typeof createCirculationService>

@@ -18,18 +18,19 @@ export type ItemForCheckout = ItemRow & {
 }
 
 /**
- * The item, locked, with the borrower (by card or CPR number, with whether a fee block is in force) and
- * the borrower's own open reservation of the item's title. No row: no such item; no patron id: no such
- * patron.
+ * The item (locked, with `lock`), with the borrower (by card or CPR number, with whether a fee block is
+ * in force) and the borrower's own open reservation of the item's title. No row: no such item; no patron
+ * id: no such patron.
  */
-export async function lockItemForCheckout(
+export async function findItemForCheckout(
   trx: Trx,
   municipality: string,
   barcode: string,
   patronIdentifier: string,
+  lock: boolean,
 ): Promise<ItemForCheckout | undefined> {
   const cpr = asCpr(patronIdentifier)
-  const row = await trx
+  let query = trx
     .selectFrom('items')
     .leftJoinLateral(
       (eb) =>
@@ -80,24 +81,30 @@ export async function lockItemForCheckout(
     ])
     .where('items.municipality', '=', municipality)
     .where('items.barcode', '=', barcode)
-    .forUpdate('items')
-    .executeTakeFirst()
-  return row as ItemForCheckout | undefined
+  if (lock) query = query.forUpdate('items')
+  return (await query.executeTakeFirst()) as ItemForCheckout | undefined
 }
 
-/** Inserts the loan and marks the item on loan, in one statement. */
-export async function insertLoanAndMarkItem(
+/**
+ * Marks the item on loan and inserts the loan, in one statement, if the item is still in the status the
+ * decision was made on; otherwise nothing happens and the result is undefined.
+ */
+export async function insertLoanIfItemIs(
   trx: Trx,
+  expectedItemStatus: ItemRow['status'],
   loan: { municipality: string; itemId: number; patronId: number; checkedOutAt: Date; dueDate: string },
-): Promise<LoanRow> {
-  return trx
-    .with('marked', (db) =>
-      db.updateTable('items').set({ status: 'on-loan' }).where('id', '=', loan.itemId).returning('id'),
+): Promise<LoanRow | undefined> {
+  const result = await sql<LoanRow>`
+    with marked as (
+      update items set status = 'on-loan'
+      where id = ${loan.itemId} and status = ${expectedItemStatus}
+      returning id
     )
-    .insertInto('loans')
-    .values(loan)
-    .returningAll()
-    .executeTakeFirstOrThrow()
+    insert into loans (municipality, item_id, patron_id, checked_out_at, due_date)
+    select ${loan.municipality}, marked.id, ${loan.patronId}, ${loan.checkedOutAt}, ${loan.dueDate}::date from marked
+    returning *
+  `.execute(trx)
+  return result.rows[0]
 }
 
 export type ItemWithOpenLoan = ItemRow & {
@@ -112,20 +119,21 @@ export type ItemWithOpenLoan = ItemRow & {
 }
 
 /**
- * The item and its open (active or lost) loan, both locked, with the borrower's birth date and card. The
- * loan row is locked before the item row, the order the nightly run takes them in, so the two never
+ * The item and its open (active or lost) loan, with the borrower's birth date and card. With `lock` both
+ * rows are locked, the loan before the item, the order the nightly run takes them in, so the two never
  * deadlock; a loan the nightly run has just declared lost is seen as lost.
  */
-export async function lockItemWithOpenLoan(
+export async function findItemWithOpenLoan(
   trx: Trx,
   municipality: string,
   barcode: string,
+  lock: boolean,
 ): Promise<ItemWithOpenLoan | undefined> {
-  const row = await trx
+  let query = trx
     .selectFrom('items')
     .leftJoinLateral(
-      (eb) =>
-        eb
+      (eb) => {
+        const open = eb
           .selectFrom('loans')
           .select([
             'loans.id',
@@ -139,8 +147,8 @@ export async function lockItemWithOpenLoan(
           .where('loans.status', 'in', ['active', 'lost'])
           .orderBy('loans.id', 'desc')
           .limit(1)
-          .forUpdate()
-          .as('open'),
+        return (lock ? open.forUpdate() : open).as('open')
+      },
       (join) => join.onTrue(),
     )
     .leftJoin('patrons', 'patrons.id', 'open.patronId')
@@ -157,20 +165,28 @@ export async function lockItemWithOpenLoan(
     ])
     .where('items.municipality', '=', municipality)
     .where('items.barcode', '=', barcode)
-    .forUpdate('items')
-    .executeTakeFirst()
-  return row as ItemWithOpenLoan | undefined
+  if (lock) query = query.forUpdate('items')
+  return (await query.executeTakeFirst()) as ItemWithOpenLoan | undefined
 }
 
 /**
  * Closes a loan and puts the item on the hold shelf for the first patron waiting for its title, or back
- * on the shelf: one statement. Returns the closed loan and the card number of the patron it is held for.
+ * on the shelf: one statement, and only if the loan is still as the decision saw it (status and due
+ * date); otherwise nothing happens and the result is undefined. Returns the closed loan and the card
+ * number of the patron the item is now held for.
  */
 export async function returnLoanAndShelveItem(
   trx: Trx,
-  loan: { id: number; itemId: number; municipality: string; title: string },
+  loan: {
+    id: number
+    itemId: number
+    municipality: string
+    title: string
+    status: 'active' | 'lost'
+    dueDate: string
+  },
   at: Date,
-): Promise<{ loan: LoanRow; heldForPatronId: number | null; heldForCard: string | null }> {
+): Promise<{ loan: LoanRow; heldForPatronId: number | null; heldForCard: string | null } | undefined> {
   const result = await sql<LoanRow & { heldForPatronId: number | null; heldForCard: string | null }>`
     with next as (
       select id, patron_id from reservations
@@ -179,20 +195,20 @@ export async function returnLoanAndShelveItem(
       limit 1
       for update
     ),
+    returned as (
+      update loans set status = 'returned', returned_at = ${at}
+      where id = ${loan.id} and status = ${loan.status} and due_date = ${loan.dueDate}::date
+      returning *
+    ),
     held as (
       update reservations r set status = 'held', item_id = ${loan.itemId}, held_at = ${at}
-      from next where r.id = next.id
+      from next where r.id = next.id and exists (select 1 from returned)
       returning r.patron_id
     ),
     shelved as (
       update items set status = case when exists (select 1 from next) then 'held' else 'available' end
-      where id = ${loan.itemId}
+      where id = ${loan.itemId} and exists (select 1 from returned)
       returning id
-    ),
-    returned as (
-      update loans set status = 'returned', returned_at = ${at}
-      where id = ${loan.id} and status in ('active', 'lost')
-      returning *
     )
     select returned.*, held.patron_id as held_for_patron_id, p.card_number as held_for_card
     from returned
@@ -201,7 +217,7 @@ export async function returnLoanAndShelveItem(
     left join shelved on true
   `.execute(trx)
   const row = result.rows[0]
-  if (!row) throw new Error(`loan ${loan.id} could not be returned`)
+  if (!row) return undefined
   const { heldForPatronId, heldForCard, ...returned } = row
   return { loan: returned as LoanRow, heldForPatronId, heldForCard }
 }

@@ -278,7 +278,7 @@ describe('unexpected errors', () => {
       ...services,
       circulation: {
         ...services.circulation,
-        checkout: async () => {
+        checkoutWithoutLocks: async () => {
           throw new Error('secret internals at /work/main/src')
         },
       },

@@ -1,9 +1,8 @@
-import type { Kysely } from 'kysely'
 import { addItem } from '../catalogue/catalogue-service.ts'
+import { runCheckin, runCheckout } from '../circulation/circulation-edge.ts'
 import { RefusalError } from '../circulation/refusal.ts'
 import type { DatabaseHandle } from '../db/database.ts'
 import { openMemoryDatabase } from '../db/pglite-template.ts'
-import type { Database } from '../db/schema.ts'
 import { registerPatron } from '../patrons/patron-service.ts'
 import { createServices, type Services } from '../services.ts'
 import { SimulatedClock } from '../shared/clock.ts'
@@ -53,7 +52,7 @@ export async function runScenario(
       await runNightsThrough(at)
       clock.set(at)
       try {
-        await handle.db.transaction().execute((trx) => applyEvent(services, trx, m, event, at))
+        await applyEvent(services, m, event, at)
       } catch (error) {
         if (error instanceof RefusalError) rejections.push({ event: index, reason: error.code })
         else throw error
@@ -102,37 +101,41 @@ async function setUp(services: Services, scenario: Scenario): Promise<void> {
   })
 }
 
+/** One event, as its transport would run it (check-out and check-in first without locks, the rest in a transaction). */
 async function applyEvent(
   services: Services,
-  trx: Kysely<Database>,
   municipality: string,
   event: ScenarioEvent,
   at: Date,
 ): Promise<void> {
-  const { circulation } = services
+  const { circulation, db } = services
   switch (event.type) {
     case 'checkout':
-      await circulation.checkout(trx, { municipality, patron: event.patron, item: event.item, at })
+      await runCheckout(db, circulation, { municipality, patron: event.patron, item: event.item, at })
       return
     case 'checkin':
-      await circulation.checkin(trx, { municipality, item: event.item, at, receiptShown: event.receipt })
-      return
-    case 'renew':
-      await circulation.renew(trx, { municipality, item: event.item, patron: event.patron, at })
-      return
-    case 'reserve':
-      await circulation.reserve(trx, { municipality, patron: event.patron, item: event.item, at })
-      return
-    case 'cancel-reservation':
-      await circulation.cancelReservation(trx, { municipality, patron: event.patron, item: event.item, at })
-      return
-    case 'pay':
-      await services.fees.pay(trx, { municipality, patron: event.patron, amount: event.amount, at })
-      return
-    case 'report-card-lost':
-      await circulation.reportCardLost(trx, { municipality, patron: event.patron, at })
+      await runCheckin(db, circulation, { municipality, item: event.item, at, receiptShown: event.receipt })
       return
   }
+  await db.transaction().execute(async (trx) => {
+    switch (event.type) {
+      case 'renew':
+        await circulation.renew(trx, { municipality, item: event.item, patron: event.patron, at })
+        return
+      case 'reserve':
+        await circulation.reserve(trx, { municipality, patron: event.patron, item: event.item, at })
+        return
+      case 'cancel-reservation':
+        await circulation.cancelReservation(trx, { municipality, patron: event.patron, item: event.item, at })
+        return
+      case 'pay':
+        await services.fees.pay(trx, { municipality, patron: event.patron, amount: event.amount, at })
+        return
+      case 'report-card-lost':
+        await circulation.reportCardLost(trx, { municipality, patron: event.patron, at })
+        return
+    }
+  })
 }
 
 /** Each guardian before the patrons it answers for, however long the chain (the schema refuses circles). */
