@@ -4,6 +4,7 @@
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { Database } from '../src/db/schema.ts'
+import { runCheckin, runCheckout } from '../src/circulation/circulation-edge.ts'
 import { createServices } from '../src/services.ts'
 import { systemClock } from '../src/shared/clock.ts'
 import { MUNICIPALITY } from './generate.ts'
@@ -60,12 +61,9 @@ const n = Math.min(patrons.length, items.length)
 for (let i = 0; i < n; i++) {
   const patron = patrons[i]?.cardNumber ?? ''
   const item = items[i]?.barcode ?? ''
-  await db
-    .transaction()
-    .execute((trx) => services.circulation.checkout(trx, { municipality: MUNICIPALITY, patron, item }))
-  await db
-    .transaction()
-    .execute((trx) => services.circulation.checkin(trx, { municipality: MUNICIPALITY, item }))
+  // As the HTTP routes run them.
+  await runCheckout(db, services.circulation, { municipality: MUNICIPALITY, patron, item })
+  await runCheckin(db, services.circulation, { municipality: MUNICIPALITY, item })
 }
 const total = performance.now() - started
 await db.destroy()
