@@ -3,8 +3,8 @@
 //   node --import tsx bench/profile-pairs.ts <database url> [pairs, default 500]
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
-import type { Database } from '../src/db/schema.ts'
 import { runCheckin, runCheckout } from '../src/circulation/circulation-edge.ts'
+import type { Database } from '../src/db/schema.ts'
 import { createServices } from '../src/services.ts'
 import { systemClock } from '../src/shared/clock.ts'
 import { MUNICIPALITY } from './generate.ts'
