@@ -12,6 +12,7 @@ import { openDatabase } from '../db/database.ts'
 import { registerPatron } from '../patrons/patron-service.ts'
 import { createServices } from '../services.ts'
 import { SimulatedClock } from '../shared/clock.ts'
+import { nightlyOutcome } from '../test-support/nightly-outcome.ts'
 
 // The nightly run is killed (SIGKILL, from outside) while it works through its batches, then run again;
 // the result must be what one clean run gives.
@@ -110,27 +111,7 @@ function runNightly(target: Target, killAfterBatch: number | null): Promise<numb
 async function outcome(target: Target) {
   const handle = await target.open()
   try {
-    const db = handle.db
-    return {
-      loans: await db.selectFrom('loans').select(['id', 'status', 'lostOn']).orderBy('id').execute(),
-      charges: await db
-        .selectFrom('charges')
-        .select(['patronId', 'loanId', 'kind', 'amount', 'status', 'chargeDate', 'explanation'])
-        .orderBy('loanId')
-        .orderBy('kind')
-        .execute(),
-      items: await db.selectFrom('items').select(['id', 'status']).orderBy('id').execute(),
-      warnings: await db
-        .selectFrom('exclusionWarnings')
-        .select(['patronId', 'warnedOn', 'status'])
-        .orderBy('patronId')
-        .execute(),
-      notices: await db
-        .selectFrom('notices')
-        .select(['patronId', 'kind', 'items'])
-        .orderBy('patronId')
-        .execute(),
-    }
+    return await nightlyOutcome(handle.db)
   } finally {
     await handle.close()
   }

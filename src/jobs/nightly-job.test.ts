@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import type { Db } from '../db/database.ts'
 import { instantOfLocal } from '../shared/time.ts'
+import { nightlyOutcome } from '../test-support/nightly-outcome.ts'
 import { openTestServices, type TestContext } from '../test-support/test-services.ts'
 
 const m = 'kobenhavn'
@@ -37,34 +37,6 @@ async function seeded(): Promise<TestContext> {
   return t
 }
 
-async function snapshot(db: Db) {
-  return {
-    loans: await db.selectFrom('loans').select(['id', 'status', 'lostOn', 'dueDate']).orderBy('id').execute(),
-    charges: await db
-      .selectFrom('charges')
-      .select(['patronId', 'loanId', 'kind', 'amount', 'paid', 'status', 'chargeDate', 'explanation'])
-      .orderBy('loanId')
-      .orderBy('kind')
-      .execute(),
-    items: await db.selectFrom('items').select(['id', 'status']).orderBy('id').execute(),
-    blocks: await db
-      .selectFrom('blocks')
-      .select(['patronId', 'reason', 'fromAt', 'untilAt'])
-      .orderBy('patronId')
-      .execute(),
-    warnings: await db
-      .selectFrom('exclusionWarnings')
-      .select(['patronId', 'warnedOn', 'status'])
-      .orderBy('patronId')
-      .execute(),
-    notices: await db
-      .selectFrom('notices')
-      .select(['patronId', 'kind', 'channel', 'items'])
-      .orderBy('patronId')
-      .execute(),
-  }
-}
-
 async function nightly(t: TestContext, date: string, options = {}) {
   t.clock.set(instantOfLocal(date, '02:00'))
   return t.services.jobs.nightly(m, date, options)
@@ -93,18 +65,18 @@ describe('the nightly run', () => {
   it('changes nothing when run twice for the same date, even when forced past its completion record', async () => {
     const t = await seeded()
     await nightly(t, '2026-05-01')
-    const first = await snapshot(t.handle.db)
+    const first = await nightlyOutcome(t.handle.db)
     assert.equal((await nightly(t, '2026-05-01')).alreadyCompleted, true)
     await t.handle.db.deleteFrom('jobRuns').execute()
     const forced = await nightly(t, '2026-05-01')
     assert.equal(forced.declaredLost, 0)
-    assert.deepEqual(await snapshot(t.handle.db), first)
+    assert.deepEqual(await nightlyOutcome(t.handle.db), first)
   })
 
   it('ends, after a crash between batches and a rerun, exactly where one clean run ends', async () => {
     const clean = await seeded()
     await nightly(clean, '2026-05-01', { batchSize: 7 })
-    const expected = await snapshot(clean.handle.db)
+    const expected = await nightlyOutcome(clean.handle.db)
     assert.ok(expected.loans.filter((l) => l.status === 'lost').length > 14)
 
     const crashed = await seeded()
@@ -117,10 +89,10 @@ describe('the nightly run', () => {
       }),
       /killed/,
     )
-    const halfway = await snapshot(crashed.handle.db)
+    const halfway = await nightlyOutcome(crashed.handle.db)
     assert.equal(halfway.loans.filter((l) => l.status === 'lost').length, 14)
     await nightly(crashed, '2026-05-01', { batchSize: 7 })
-    assert.deepEqual(await snapshot(crashed.handle.db), expected)
+    assert.deepEqual(await nightlyOutcome(crashed.handle.db), expected)
   })
 
   it('warns København patrons at 200 kr of fees and blocks them 7 days later', async () => {
