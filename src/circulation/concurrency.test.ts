@@ -65,11 +65,16 @@ describe('concurrent operations on the server', { skip: !onServer && 'needs DATA
       results.map((r) => r.status),
       ['fulfilled', 'fulfilled'],
     )
-    assert.deepEqual(await chargesOf(t), [
-      { kind: 'overdue-fee', amount: 23000, status: 'open' },
-      { kind: 'replacement', amount: 25500, status: 'cancelled' },
-      { kind: 'processing-fee', amount: 9000, status: 'cancelled' },
-    ])
+    // Either order is a correct history: declared lost and then found (replacement cancelled), or returned
+    // 31 days late before the run came to it. Never two fees, never a replacement left to pay.
+    const charges = await chargesOf(t)
+    assert.deepEqual(
+      charges.filter((c) => c.status === 'open'),
+      [{ kind: 'overdue-fee', amount: 23000, status: 'open' }],
+    )
+    assert.ok(charges.length === 1 || charges.length === 3, JSON.stringify(charges))
+    const loan = await t.handle.db.selectFrom('loans').select('status').executeTakeFirstOrThrow()
+    assert.equal(loan.status, 'returned')
   })
 
   it('a return that started before the nightly run: no deadlock, one fee, nothing declared lost', async () => {

@@ -42,6 +42,9 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
         }) as typeof pg.types.getTypeParser,
       },
     })
+    // An idle connection the server ends (a restart, an administrator) must not take the process down:
+    // the pool drops it and opens a new one when needed.
+    pool.on('error', (error) => console.error(`laan: idle database connection lost: ${error.message}`))
     const db = new Kysely<Database>({
       dialect: new PostgresDialect({ pool: preparingPool(pool) }),
       plugins: [new CamelCasePlugin()],

@@ -34,9 +34,7 @@ after(() => handle.close())
 
 describe('demo data', () => {
   it('gives every municipality patrons, every material type and loans in several states', async () => {
-    const started = Date.now()
     const results = await seedDemoData(services)
-    assert.ok(Date.now() - started < 15_000, 'seeding takes seconds')
     assert.deepEqual(
       results.map((r) => [r.municipality, r.seeded]),
       [

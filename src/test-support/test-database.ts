@@ -25,6 +25,16 @@ export async function openTestDatabase(): Promise<DatabaseHandle & { url?: strin
       await handle.close()
       const cleanup = new pg.Client({ connectionString: serverUrl })
       await cleanup.connect()
+      // Let the closed pool's connections finish leaving before the drop: forcing them out while they
+      // close makes their client report the termination as an error in the test process.
+      for (let wait = 0; wait < 50; wait++) {
+        const { rows } = await cleanup.query(
+          'select count(*)::int as n from pg_stat_activity where datname = $1',
+          [name],
+        )
+        if (rows[0]?.n === 0) break
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
       await cleanup.query(`drop database if exists ${name} with (force)`)
       await cleanup.end()
     },
