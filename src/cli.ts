@@ -113,7 +113,14 @@ program
   .description('replay a history in simulated time on a fresh in-memory database; prints the outcome as JSON')
   .action(async (file: string) => {
     const scenario = parseScenario(readFileSync(file, 'utf8'))
-    const output = await runScenario(scenario)
+    // Progress for long histories, on a terminal only: stdout carries the JSON alone.
+    const onDay = process.stderr.isTTY
+      ? (date: string) => {
+          if (date.endsWith('-01')) process.stderr.write(`laan scenario: ${date}\r`)
+        }
+      : undefined
+    const output = await runScenario(scenario, onDay ? { onDay } : {})
+    if (onDay) process.stderr.write('\n')
     process.stdout.write(`${JSON.stringify(output, null, 2)}\n`)
   })
 
