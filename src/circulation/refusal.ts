@@ -42,7 +42,3 @@ export class RefusalError extends Error {
     this.messageEn = text.en
   }
 }
-
-export function refusalMessages(code: RefusalCode): { da: string; en: string } {
-  return MESSAGES[code]
-}

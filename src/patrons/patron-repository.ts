@@ -20,10 +20,6 @@ export async function findPatronByCard(
     .executeTakeFirst()
 }
 
-export async function findPatronById(trx: Trx, id: number): Promise<PatronRow | undefined> {
-  return trx.selectFrom('patrons').selectAll().where('id', '=', id).executeTakeFirst()
-}
-
 /** What a patron identifies with, at the desk or a machine, as the CPR number it may be (DDMMYY-SSSS → 10 digits). */
 export function asCpr(identifier: string): string {
   return identifier.replace(/^(\d{6})-(\d{4})$/, '$1$2')

@@ -8,15 +8,6 @@ export class ValidationError extends Error {
   }
 }
 
-export class NotFoundError extends Error {
-  constructor(
-    readonly what: string,
-    readonly key: string,
-  ) {
-    super(`${what} not found: ${key}`)
-  }
-}
-
 /** Zod issues as field paths; an unknown key is named by its own path. */
 export function issuePaths(
   issues: readonly {
