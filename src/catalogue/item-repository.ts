@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Database, ItemRow, ItemStatus, NewItem } from '../db/schema.ts'
+import type { Database, ItemRow, NewItem } from '../db/schema.ts'
 
 type Trx = Kysely<Database>
 
@@ -21,8 +21,4 @@ export async function findItemByBarcode(
     .where('barcode', '=', barcode)
   if (lock) query = query.forUpdate()
   return query.executeTakeFirst()
-}
-
-export async function setItemStatus(trx: Trx, itemId: number, status: ItemStatus): Promise<void> {
-  await trx.updateTable('items').set({ status }).where('id', '=', itemId).execute()
 }

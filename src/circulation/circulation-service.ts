@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { findItemByBarcode, setItemStatus } from '../catalogue/item-repository.ts'
+import { findItemByBarcode } from '../catalogue/item-repository.ts'
 import { isMaterialType } from '../catalogue/material-types.ts'
 import type { ChargeRow, Database, ItemRow, LoanRow, PatronRow, ReservationRow } from '../db/schema.ts'
 import { overdueChargeFor } from '../fees/charge-builders.ts'
@@ -19,15 +19,11 @@ import {
   type ItemWithOpenLoan,
   insertLoanIfItemIs,
   returnLoanAndShelveItem,
+  shelveItem,
 } from './loan-repository.ts'
 import { decideRenewal, dueDateFor, isReferenceOnly, type LoanItem, standingRefusal } from './loan-rules.ts'
 import { RefusalError } from './refusal.ts'
-import {
-  firstWaiting,
-  hasWaitingReservationByOthers,
-  holdForReservation,
-  openReservationOf,
-} from './reservation-repository.ts'
+import { hasWaitingReservationByOthers, openReservationOf } from './reservation-repository.ts'
 
 type Trx = Kysely<Database>
 
@@ -120,17 +116,6 @@ export function createCirculationService(deps: CirculationDeps) {
     if (refusal) throw new RefusalError(refusal)
   }
 
-  /** Holds a returned or released copy for the first patron waiting for its title, if any. */
-  async function holdForQueue(trx: Trx, item: ItemRow, at: Date): Promise<number | null> {
-    const next = await firstWaiting(trx, item.municipality, item.title)
-    if (!next) {
-      await setItemStatus(trx, item.id, 'available')
-      return null
-    }
-    await holdForReservation(trx, next.id, item.id, at)
-    return next.patronId
-  }
-
   /** The rules' answer to a check-out on what was read; throws the refusal. */
   function planCheckout(found: ItemForCheckout | undefined, input: CheckoutInput, at: Date) {
     if (!found) return null
@@ -203,7 +188,7 @@ export function createCirculationService(deps: CirculationDeps) {
           .where('id', '=', reservation.itemId)
           .forUpdate()
           .executeTakeFirstOrThrow()
-        await holdForQueue(trx, other, at)
+        await shelveItem(trx, other, at)
       }
     }
     const loan = await insertLoanIfItemIs(trx, plan.item.status, plan.loan)
@@ -471,10 +456,7 @@ export function createCirculationService(deps: CirculationDeps) {
       .orderBy('id')
       .forUpdate()
       .executeTakeFirst()
-    if (onShelf) {
-      const first = await firstWaiting(trx, input.municipality, item.title)
-      if (first) await holdForReservation(trx, first.id, onShelf.id, at)
-    }
+    if (onShelf) await shelveItem(trx, onShelf, at)
     return trx
       .selectFrom('reservations')
       .selectAll()
@@ -502,7 +484,7 @@ export function createCirculationService(deps: CirculationDeps) {
         .where('id', '=', reservation.itemId)
         .forUpdate()
         .executeTakeFirstOrThrow()
-      await holdForQueue(trx, held, at)
+      await shelveItem(trx, held, at)
     }
     return cancelled
   }

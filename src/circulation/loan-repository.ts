@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Database, ItemRow, LoanRow } from '../db/schema.ts'
 import { asCpr } from '../patrons/patron-repository.ts'
 
@@ -125,10 +125,52 @@ export async function findItemWithOpenLoan(
 }
 
 /**
- * Closes a loan and puts the item on the hold shelf for the first patron waiting for its title, or back
- * on the shelf: one statement, and only if the loan is still as the decision saw it (status and due
- * date); otherwise nothing happens and the result is undefined. Returns the closed loan and the card
- * number of the patron the item is now held for.
+ * The reservation queue's rule, as common table expressions: the first patron waiting for the item's title
+ * (`next`) gets it on the hold shelf (`held`); with no one waiting it goes back on the shelf (`shelved`).
+ * Nothing changes unless `onlyIf` holds.
+ */
+function shelving(
+  item: { id: number; municipality: string; title: string },
+  at: Date,
+  onlyIf: RawBuilder<unknown>,
+) {
+  return sql`
+    next as (
+      select id, patron_id from reservations
+      where municipality = ${item.municipality} and title = ${item.title} and status = 'waiting'
+      order by created_at, id
+      limit 1
+      for update
+    ),
+    held as (
+      update reservations r set status = 'held', item_id = ${item.id}, held_at = ${at}
+      from next where r.id = next.id and ${onlyIf}
+      returning r.patron_id
+    ),
+    shelved as (
+      update items set status = case when exists (select 1 from next) then 'held' else 'available' end
+      where id = ${item.id} and ${onlyIf}
+      returning id
+    )`
+}
+
+/** Puts an item on the hold shelf for the first patron waiting for its title, or on the shelf. */
+export async function shelveItem(
+  trx: Trx,
+  item: { id: number; municipality: string; title: string },
+  at: Date,
+): Promise<number | null> {
+  const result = await sql<{ heldForPatronId: number | null }>`
+    with ${shelving(item, at, sql`true`)}
+    select held.patron_id as held_for_patron_id from shelved left join held on true
+  `.execute(trx)
+  return result.rows[0]?.heldForPatronId ?? null
+}
+
+/**
+ * Closes a loan and shelves its item (`shelveItem`): one statement, and only if the loan is still as the
+ * decision saw it (status and due date); otherwise nothing happens and the result is undefined. Returns the
+ * closed loan and the card number of the patron the item is now held for.
  */
 export async function returnLoanAndShelveItem(
   trx: Trx,
@@ -142,29 +184,14 @@ export async function returnLoanAndShelveItem(
   },
   at: Date,
 ): Promise<{ loan: LoanRow; heldForPatronId: number | null; heldForCard: string | null } | undefined> {
+  const item = { id: loan.itemId, municipality: loan.municipality, title: loan.title }
   const result = await sql<LoanRow & { heldForPatronId: number | null; heldForCard: string | null }>`
-    with next as (
-      select id, patron_id from reservations
-      where municipality = ${loan.municipality} and title = ${loan.title} and status = 'waiting'
-      order by created_at, id
-      limit 1
-      for update
-    ),
-    returned as (
+    with returned as (
       update loans set status = 'returned', returned_at = ${at}
       where id = ${loan.id} and status = ${loan.status} and due_date = ${loan.dueDate}::date
       returning *
     ),
-    held as (
-      update reservations r set status = 'held', item_id = ${loan.itemId}, held_at = ${at}
-      from next where r.id = next.id and exists (select 1 from returned)
-      returning r.patron_id
-    ),
-    shelved as (
-      update items set status = case when exists (select 1 from next) then 'held' else 'available' end
-      where id = ${loan.itemId} and exists (select 1 from returned)
-      returning id
-    )
+    ${shelving(item, at, sql`exists (select 1 from returned)`)}
     select returned.*, held.patron_id as held_for_patron_id, p.card_number as held_for_card
     from returned
     left join held on true

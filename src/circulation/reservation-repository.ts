@@ -3,24 +3,6 @@ import type { Database, ReservationRow } from '../db/schema.ts'
 
 type Trx = Kysely<Database>
 
-/** The first waiting reservation on a title, in queue order. */
-export async function firstWaiting(
-  trx: Trx,
-  municipality: string,
-  title: string,
-): Promise<ReservationRow | undefined> {
-  return trx
-    .selectFrom('reservations')
-    .selectAll()
-    .where('municipality', '=', municipality)
-    .where('title', '=', title)
-    .where('status', '=', 'waiting')
-    .orderBy('createdAt')
-    .orderBy('id')
-    .forUpdate()
-    .executeTakeFirst()
-}
-
 /** Another patron waits for the title (one whose copy is already on the hold shelf does not). */
 export async function hasWaitingReservationByOthers(
   trx: Trx,
@@ -53,18 +35,4 @@ export async function openReservationOf(
     .where('patronId', '=', patronId)
     .where('status', 'in', ['waiting', 'held'])
     .executeTakeFirst()
-}
-
-export async function holdForReservation(
-  trx: Trx,
-  reservationId: number,
-  itemId: number,
-  at: Date,
-): Promise<void> {
-  await trx
-    .updateTable('reservations')
-    .set({ status: 'held', itemId, heldAt: at })
-    .where('id', '=', reservationId)
-    .execute()
-  await trx.updateTable('items').set({ status: 'held' }).where('id', '=', itemId).execute()
 }
