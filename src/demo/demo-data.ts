@@ -111,10 +111,11 @@ export function demoItems(municipality: string, prefix: number): NewItem[] {
   return items
 }
 
-async function insertPatrons(trx: Trx, municipality: string, prefix: number, pinHash: string) {
+async function insertPatrons(trx: Trx, municipality: string, prefix: number, pinHash: string, at: Date) {
   for (const [index, patron] of DEMO_PATRONS.entries()) {
     await registerPatron(trx, {
       municipality,
+      at,
       cardNumber: demoCardNumber(prefix, index + 1),
       name: patron.name,
       birthDate: patron.birthDate,
@@ -201,7 +202,7 @@ export async function seedDemoData(services: Services): Promise<DemoSeedResult[]
     const items = demoItems(municipality, prefix)
     const hash = pinHash
     const loans = await services.db.transaction().execute(async (trx) => {
-      await insertPatrons(trx, municipality, prefix, hash)
+      await insertPatrons(trx, municipality, prefix, hash, services.clock.now())
       await insertItems(trx, items)
       return insertLoans(services, trx, municipality, prefix)
     })

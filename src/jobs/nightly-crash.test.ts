@@ -61,6 +61,7 @@ async function seed(target: Target): Promise<void> {
     for (let p = 0; p < 60; p++) {
       await registerPatron(trx, {
         municipality: 'kobenhavn',
+        at: new Date('2026-03-02T10:00:00+01:00'),
         cardNumber: `c${p}`,
         birthDate: p % 3 ? '1980-01-01' : '2012-01-01',
       })

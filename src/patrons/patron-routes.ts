@@ -44,7 +44,7 @@ export const patronRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
     async (request, reply) => {
       const { municipality } = request.params
       const view = await db.transaction().execute(async (trx) => {
-        const patron = await registerPatron(trx, { ...request.body, municipality })
+        const patron = await registerPatron(trx, { ...request.body, municipality, at: clock.now() })
         return patronView(trx, fees, patron, today())
       })
       return reply.status(201).send(view)

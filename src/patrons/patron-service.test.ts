@@ -5,6 +5,7 @@ import { openTestServices, type TestContext } from '../test-support/test-service
 import { registerPatron, verifyPin } from './patron-service.ts'
 
 let t: TestContext
+const AT = new Date('2026-03-02T10:00:00+01:00')
 before(async () => {
   t = await openTestServices('naestved')
 })
@@ -23,7 +24,13 @@ function field(promise: Promise<unknown>): Promise<string> {
 describe('registering patrons', () => {
   it('derives the birth date from a CPR number without a modulus-11 check digit and hashes the PIN with argon2', async () => {
     const patron = await t.tx((trx) =>
-      registerPatron(trx, { municipality: 'naestved', cardNumber: 'k1', cpr: '010390-1234', pin: '4321' }),
+      registerPatron(trx, {
+        at: AT,
+        municipality: 'naestved',
+        cardNumber: 'k1',
+        cpr: '010390-1234',
+        pin: '4321',
+      }),
     )
     assert.equal(patron.birthDate, '1990-03-01')
     assert.equal(patron.cpr, '0103901234')
@@ -36,24 +43,32 @@ describe('registering patrons', () => {
     const m = 'naestved'
     assert.equal(
       await field(
-        t.tx((trx) => registerPatron(trx, { municipality: m, cardNumber: 'k1', birthDate: '1990-01-01' })),
+        t.tx((trx) =>
+          registerPatron(trx, { at: AT, municipality: m, cardNumber: 'k1', birthDate: '1990-01-01' }),
+        ),
       ),
       'cardNumber',
     )
     assert.equal(
-      await field(t.tx((trx) => registerPatron(trx, { municipality: m, cardNumber: 'k2' }))),
+      await field(t.tx((trx) => registerPatron(trx, { at: AT, municipality: m, cardNumber: 'k2' }))),
       'birthDate',
     )
     assert.equal(
       await field(
-        t.tx((trx) => registerPatron(trx, { municipality: m, cardNumber: 'k2', cpr: '3102901234' })),
+        t.tx((trx) => registerPatron(trx, { at: AT, municipality: m, cardNumber: 'k2', cpr: '3102901234' })),
       ),
       'cpr',
     )
     assert.equal(
       await field(
         t.tx((trx) =>
-          registerPatron(trx, { municipality: m, cardNumber: 'k2', birthDate: '1990-01-01', pin: '12' }),
+          registerPatron(trx, {
+            at: AT,
+            municipality: m,
+            cardNumber: 'k2',
+            birthDate: '1990-01-01',
+            pin: '12',
+          }),
         ),
       ),
       'pin',
@@ -62,6 +77,7 @@ describe('registering patrons', () => {
       await field(
         t.tx((trx) =>
           registerPatron(trx, {
+            at: AT,
             municipality: m,
             cardNumber: 'k2',
             cpr: '0103901234',

@@ -23,8 +23,8 @@ export interface RegisterPatronInput {
   guardian?: string | undefined
   /** An already hashed PIN (demo and benchmark data share one). */
   pinHash?: string | undefined
-  /** When the registration happens (the guardian's age is checked on this day); default now. */
-  at?: Date | undefined
+  /** When the registration happens (the guardian's age is checked on this day). */
+  at: Date
   /** A replayed history (scenario) takes the guardian as given. */
   trustGuardian?: boolean | undefined
 }
@@ -64,7 +64,7 @@ export async function registerPatron(trx: Trx, input: RegisterPatronInput): Prom
     throw new ValidationError('cardNumber', `card ${cardNumber} is already registered`)
   }
   let guardianId: number | null = null
-  const todayForAge = localDateOf(input.at ?? new Date())
+  const todayForAge = localDateOf(input.at)
   if (input.guardian !== undefined) {
     const guardian = await findPatronByCardOrCpr(trx, input.municipality, input.guardian)
     if (!guardian) throw new ValidationError('guardian', `no patron with card ${input.guardian}`)

@@ -73,6 +73,7 @@ async function setUp(services: Services, scenario: Scenario): Promise<void> {
     for (const p of guardiansFirst(scenario.patrons)) {
       await registerPatron(trx, {
         municipality: m,
+        at: services.clock.now(),
         cardNumber: p.id,
         name: p.name ?? p.id,
         birthDate: p.birthDate,

@@ -13,7 +13,7 @@ export interface TestContext {
   services: Services
   tx<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>
   at(instant: string): Date
-  patron(input: Omit<RegisterPatronInput, 'municipality'> & { municipality?: string }): Promise<number>
+  patron(input: Omit<RegisterPatronInput, 'municipality' | 'at'> & { municipality?: string }): Promise<number>
   item(input: Omit<AddItemInput, 'municipality'> & { municipality?: string }): Promise<number>
   close(): Promise<void>
 }
@@ -36,7 +36,8 @@ export async function openTestServices(
       clock.set(new Date(instant))
       return clock.now()
     },
-    patron: async (input) => (await tx((trx) => registerPatron(trx, { municipality, ...input }))).id,
+    patron: async (input) =>
+      (await tx((trx) => registerPatron(trx, { municipality, at: clock.now(), ...input }))).id,
     item: async (input) => (await tx((trx) => addItem(trx, { municipality, ...input }))).id,
     close: () => handle.close(),
   }
