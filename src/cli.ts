@@ -68,7 +68,7 @@ policy
     if (!catalog.has(municipality)) {
       throw new ValidationError('municipality', `unknown; one of ${catalog.municipalities().join(', ')}`)
     }
-    console.log(formatPolicy(catalog.inForce(municipality, options.date ?? localDateOf(new Date()))))
+    console.log(formatPolicy(catalog.inForce(municipality, options.date ?? localDateOf(systemClock.now()))))
   })
 policy
   .command('check')
@@ -96,7 +96,7 @@ run
           `unknown; one of ${services.policies.municipalities().join(', ')}`,
         )
       }
-      const date = options.date ?? localDateOf(new Date())
+      const date = options.date ?? localDateOf(systemClock.now())
       const started = Date.now()
       const result = await services.jobs.nightly(options.municipality, date, {
         batchSize: options.batchSize,

@@ -31,7 +31,14 @@ export async function evaluateFeeBlocks(
   // charges and block, so two returns at once neither block twice nor miss the threshold together.
   // NO KEY UPDATE, not UPDATE: a transaction that has inserted a charge holds a key-share lock on the
   // patron (the foreign key), and FOR UPDATE would wait for it and deadlock.
-  await trx.selectFrom('patrons').select('id').where('id', 'in', ids).orderBy('id').forNoKeyUpdate().execute()
+  const locked = await trx
+    .selectFrom('patrons')
+    .select(['id', 'digitalPost'])
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forNoKeyUpdate()
+    .execute()
+  const patrons = new Map(locked.map((row) => [row.id, row]))
   const amounts = await openAmountsOf(trx, ids)
   const openBlocks = await trx
     .selectFrom('blocks')
@@ -75,7 +82,7 @@ export async function evaluateFeeBlocks(
     }
     if (actions.length > 0) done.set(patronId, actions)
   }
-  await warn(trx, municipality, toWarn, at, businessDate)
+  await warn(trx, municipality, toWarn, patrons, at, businessDate)
   return done
 }
 
@@ -84,6 +91,7 @@ async function warn(
   trx: Trx,
   municipality: string,
   patronIds: readonly number[],
+  patrons: ReadonlyMap<number, { digitalPost: boolean }>,
   at: Date,
   businessDate: LocalDate,
 ): Promise<void> {
@@ -96,14 +104,6 @@ async function warn(
       .returning(['id', 'patronId'])
       .execute()) {
       warnings.set(row.patronId, row.id)
-    }
-    const patrons = new Map<number, { digitalPost: boolean }>()
-    for (const row of await trx
-      .selectFrom('patrons')
-      .select(['id', 'digitalPost'])
-      .where('id', 'in', chunk)
-      .execute()) {
-      patrons.set(row.id, row)
     }
     const items = new Map<number, string[]>()
     for (const row of await trx
