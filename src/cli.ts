@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
 import { loadConfig } from './config.ts'
 import { openDatabase } from './db/database.ts'
@@ -87,13 +88,18 @@ run
   .requiredOption('--municipality <code>', 'kobenhavn, gentofte, naestved')
   .option('--date <date>', 'business date (default today)', dateOption)
   .option('--batch-size <n>', 'loans per transaction', (v) => Number.parseInt(v, 10), 2000)
-  .description('declare lost loans and apply block rules for one municipality and business date')
+  .description(
+    "the night's run for one municipality and business date: lost loans and blocks, then bills, dunning and payouts",
+  )
   .action(async (options: { municipality: string; date?: string; batchSize: number }) => {
     await withServices(async (services) => {
-      if (!services.policies.has(options.municipality)) {
+      if (
+        !services.policies.has(options.municipality) &&
+        !services.receivablesCatalog.has(options.municipality)
+      ) {
         throw new ValidationError(
           'municipality',
-          `unknown; one of ${services.policies.municipalities().join(', ')}`,
+          `unknown; one of ${services.receivablesCatalog.municipalities().join(', ')}`,
         )
       }
       const date = options.date ?? localDateOf(systemClock.now())
@@ -104,6 +110,177 @@ run
       })
       console.error(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s`)
       console.log(JSON.stringify(result, null, 2))
+    })
+  })
+
+function requireReceivables(
+  services: Awaited<ReturnType<typeof createServices>>,
+  municipality: string,
+): void {
+  if (!services.receivablesCatalog.has(municipality)) {
+    throw new ValidationError(
+      'municipality',
+      `unknown; one of ${services.receivablesCatalog.municipalities().join(', ')}`,
+    )
+  }
+}
+
+const receivables = program
+  .command('receivables')
+  .description("the municipality's receivables (Mit Betalingsoverblik)")
+receivables
+  .command('import-bank-file')
+  .argument('<file>', "the bank's camt.054 notification (XML)")
+  .requiredOption('--municipality <code>', 'kobenhavn, gentofte, naestved, koge')
+  .description('match incoming payments on their payment IDs; unknown ones are kept for manual matching')
+  .action(async (file: string, options: { municipality: string }) => {
+    await withServices(async (services) => {
+      requireReceivables(services, options.municipality)
+      const { importBankFile } = await import('./receivables/bank-import.ts')
+      const started = Date.now()
+      const result = await importBankFile(
+        services,
+        options.municipality,
+        readFileSync(file, 'utf8'),
+        systemClock.now(),
+        {
+          onProgress: (done, total) => console.error(`imported ${done} of ${total} payments`),
+        },
+      )
+      console.error(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      console.log(JSON.stringify(result, null, 2))
+    })
+  })
+receivables
+  .command('import-gaeldsstyrelsen')
+  .argument('<file>', 'CSV from Gældsstyrelsen: betalings_id;beloeb_oere;reference')
+  .requiredOption('--municipality <code>', 'kobenhavn, gentofte, naestved, koge')
+  .description(
+    'record the payments Gældsstyrelsen collected on transferred claims; a line seen before is skipped',
+  )
+  .action(async (file: string, options: { municipality: string }) => {
+    await withServices(async (services) => {
+      requireReceivables(services, options.municipality)
+      const rows = readFileSync(file, 'utf8')
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('betalings_id'))
+        .map((line, index) => {
+          const [paymentId, amount, reference] = line.split(';')
+          const ore = Number(amount)
+          if (!paymentId || !Number.isInteger(ore) || ore <= 0 || !reference) {
+            throw new ValidationError(
+              `${file} line ${index + 2}`,
+              'expected betalings_id;beloeb_oere;reference',
+            )
+          }
+          return { paymentId, amount: ore, reference }
+        })
+      const result = await services.db
+        .transaction()
+        .execute((trx) =>
+          services.claimActions.recordDebtCollectionPayments(
+            trx,
+            options.municipality,
+            rows,
+            systemClock.now(),
+          ),
+        )
+      console.log(JSON.stringify(result, null, 2))
+    })
+  })
+receivables
+  .command('payouts')
+  .requiredOption('--municipality <code>', 'kobenhavn, gentofte, naestved, koge')
+  .requiredOption('--date <date>', 'payout date', dateOption)
+  .description('the payout instruction to NemKonto: credit paid out to citizens on a date, as CSV')
+  .action(async (options: { municipality: string; date: string }) => {
+    await withServices(async (services) => {
+      requireReceivables(services, options.municipality)
+      const rows = await services.db
+        .selectFrom('payouts')
+        .innerJoin('debtors', 'debtors.id', 'payouts.debtorId')
+        .select(['payouts.id', 'debtors.cpr', 'debtors.name', 'payouts.amount', 'payouts.reason'])
+        .where('payouts.municipality', '=', options.municipality)
+        .where('payouts.status', '=', 'paid-out')
+        .where('payouts.paidOutOn', '=', options.date)
+        .orderBy('payouts.id')
+        .execute()
+      const quote = (v: string | null) => `"${(v ?? '').replaceAll('"', '""')}"`
+      console.log('udbetaling;cpr;navn;beloeb_oere;tekst')
+      for (const r of rows)
+        console.log([r.id, r.cpr ?? '', quote(r.name), r.amount, quote(r.reason)].join(';'))
+    })
+  })
+receivables
+  .command('transfers')
+  .requiredOption('--municipality <code>', 'kobenhavn, gentofte, naestved, koge')
+  .requiredOption('--date <date>', 'transfer date', dateOption)
+  .description('the export to Gældsstyrelsen: the claims transferred on a date, as CSV')
+  .action(async (options: { municipality: string; date: string }) => {
+    await withServices(async (services) => {
+      requireReceivables(services, options.municipality)
+      const rows = await services.db
+        .selectFrom('transfers')
+        .innerJoin('claims', 'claims.id', 'transfers.claimId')
+        .innerJoin('debtors', 'debtors.id', 'transfers.debtorId')
+        .select([
+          'claims.paymentId',
+          'claims.legalKind',
+          'claims.title',
+          'debtors.cpr',
+          'debtors.name',
+          'transfers.amount',
+        ])
+        .where('transfers.municipality', '=', options.municipality)
+        .where('transfers.transferredOn', '=', options.date)
+        .orderBy('transfers.id')
+        .execute()
+      const quote = (v: string | null) => `"${(v ?? '').replaceAll('"', '""')}"`
+      console.log('betalings_id;kravtype;tekst;cpr;navn;beloeb_oere')
+      for (const r of rows) {
+        console.log(
+          [r.paymentId, r.legalKind, quote(r.title), r.cpr ?? '', quote(r.name), r.amount].join(';'),
+        )
+      }
+    })
+  })
+
+const report = program.command('report').description('reports')
+report
+  .command('reconciliation')
+  .requiredOption('--municipality <code>', 'kobenhavn, gentofte, naestved, koge')
+  .option('--date <date>', 'business date (default today)', dateOption)
+  .description(
+    "the receivables ledger of a day: each account's opening, debits, credits and closing; exits 1 unless it balances",
+  )
+  .action(async (options: { municipality: string; date?: string }) => {
+    await withServices(async (services) => {
+      requireReceivables(services, options.municipality)
+      const { reconcile } = await import('./receivables/reconciliation.ts')
+      const result = await reconcile(
+        services.db,
+        options.municipality,
+        options.date ?? localDateOf(systemClock.now()),
+      )
+      const kr = (ore: number) => {
+        const abs = Math.abs(ore)
+        return `${ore < 0 ? '-' : ''}${Math.floor(abs / 100)},${String(abs % 100).padStart(2, '0')}`.padStart(
+          14,
+        )
+      }
+      console.log(`Afstemning ${result.municipality} ${result.date}`)
+      console.log(
+        `${'konto'.padEnd(28)}${'primo'.padStart(14)}${'debet'.padStart(14)}${'kredit'.padStart(14)}${'ultimo'.padStart(14)}`,
+      )
+      for (const a of result.accounts) {
+        console.log(`${a.account.padEnd(28)}${kr(a.opening)}${kr(a.debits)}${kr(a.credits)}${kr(a.closing)}`)
+      }
+      console.log(`${'i alt'.padEnd(42)}${kr(result.totalDebits)}${kr(result.totalCredits)}`)
+      for (const c of result.checks)
+        console.log(`${c.ok ? 'ok  ' : 'FEJL'} ${c.name}: ${kr(c.ledger)} / ${kr(c.actual)}`)
+      console.log(result.ok ? 'Afstemningen stemmer.' : 'Afstemningen stemmer IKKE.')
+      if (!result.ok) process.exitCode = 1
     })
   })
 
@@ -119,7 +296,10 @@ program
           if (date.endsWith('-01')) process.stderr.write(`laan scenario: ${date}\r`)
         }
       : undefined
-    const output = await runScenario(scenario, onDay ? { onDay } : {})
+    const output = await runScenario(scenario, {
+      baseDir: dirname(resolve(file)),
+      ...(onDay ? { onDay } : {}),
+    })
     if (onDay) process.stderr.write('\n')
     process.stdout.write(`${JSON.stringify(output, null, 2)}\n`)
   })

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { ValidationError } from './shared/errors.ts'
 
 export interface Config {
@@ -6,6 +7,8 @@ export interface Config {
   /** A PostgreSQL server; when absent, PGlite in `dataDir`. */
   readonly databaseUrl: string | undefined
   readonly dataDir: string
+  /** Where bills and dunning letters are written for Digital Post and the print service (PDF, MeMo XML). */
+  readonly outboxDir: string
   /** Staff calls carry this key in the `x-api-key` header until the web issue brings real logins. */
   readonly apiKey: string
   readonly apiKeyIsDefault: boolean
@@ -36,6 +39,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.LAAN_DATA_DIR ?? './data',
+    outboxDir: env.LAAN_OUTBOX_DIR ?? join(env.LAAN_DATA_DIR ?? './data', 'outbox'),
     apiKey: env.LAAN_API_KEY ?? DEFAULT_API_KEY,
     apiKeyIsDefault: env.LAAN_API_KEY === undefined,
     logLevel: env.LOG_LEVEL ?? 'info',

@@ -38,7 +38,11 @@ async function prepare(services: Services, config: Config, log: FastifyBaseLogge
   if (config.scheduler) {
     new Cron('0 2 * * *', { timezone: TIME_ZONE, protect: true }, async () => {
       const date = localDateOf(systemClock.now())
-      for (const municipality of services.policies.municipalities()) {
+      const municipalities = new Set([
+        ...services.policies.municipalities(),
+        ...services.receivablesCatalog.municipalities(),
+      ])
+      for (const municipality of [...municipalities].sort()) {
         try {
           const result = await services.jobs.nightly(municipality, date)
           log.info({ job: 'nightly', ...result }, 'nightly run finished')

@@ -3,11 +3,21 @@ import type { Config } from './config.ts'
 import type { Db } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { createFeeService } from './fees/fee-service.ts'
+import { createLibraryLedger } from './fees/library-ledger.ts'
 import { type NightlyOptions, runNightly } from './jobs/nightly-job.ts'
 import { PolicyCatalog } from './policy/policy-catalog.ts'
 import { readPolicyFiles } from './policy/policy-files.ts'
 import { loadPolicies, syncPolicies } from './policy/policy-repository.ts'
 import type { Policy } from './policy/policy-schema.ts'
+import { deliverPendingBills } from './receivables/bill-delivery.ts'
+import { type BillingResult, runBilling } from './receivables/billing-job.ts'
+import { createClaimActions } from './receivables/claim-actions.ts'
+import {
+  ReceivablesCatalog,
+  type ReceivablesPolicy,
+  readReceivablesPolicyFiles,
+} from './receivables/receivables-policy.ts'
+import { createReceivablesService } from './receivables/receivables-service.ts'
 import type { Clock } from './shared/clock.ts'
 import type { LocalDate } from './shared/time.ts'
 
@@ -17,6 +27,8 @@ export interface ServiceDeps {
   config?: Config | undefined
   /** Policy versions to install; by default the files in policies/. */
   policies?: readonly Policy[] | undefined
+  /** Receivables policy versions; by default the files in policies/receivables/. */
+  receivablesPolicies?: readonly ReceivablesPolicy[] | undefined
 }
 
 /**
@@ -29,19 +41,55 @@ export async function createServices(deps: ServiceDeps) {
   await migrateToLatest(db as never)
   await syncPolicies(db, deps.policies ?? readPolicyFiles())
   const policies = new PolicyCatalog(await loadPolicies(db))
-  const circulation = createCirculationService({ policies, clock })
-  const fees = createFeeService({ policies, clock })
+  const receivablesCatalog = new ReceivablesCatalog(deps.receivablesPolicies ?? readReceivablesPolicyFiles())
+  const library = createLibraryLedger(policies)
+  const receivables = createReceivablesService({ catalog: receivablesCatalog, library, clock })
+  await receivables.syncIssuers(db)
+  const claimActions = createClaimActions({ receivables, library, clock })
+  const circulation = createCirculationService({ policies, clock, handOver: receivables.handOver })
+  const fees = createFeeService({ policies, clock, receivables })
+
+  /** The night's run for a municipality: the library's steps, then the receivables'. */
+  async function nightly(municipality: string, date: LocalDate, options?: NightlyOptions) {
+    const circulationResult = policies.has(municipality)
+      ? await runNightly({ db, policies, clock, handOver: receivables.handOver }, municipality, date, options)
+      : null
+    const billing: BillingResult | null = receivablesCatalog.has(municipality)
+      ? await runBilling({ db, clock, receivables, library }, municipality, date, {
+          ...(options?.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+        })
+      : null
+    // Bills and letters are written after the night's transactions; simulations (no config) leave them pending.
+    const outboxDir = deps.config?.outboxDir
+    const delivery =
+      outboxDir !== undefined && receivablesCatalog.has(municipality)
+        ? await deliverPendingBills(db, receivablesCatalog, municipality, outboxDir, {
+            ...(options?.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+          })
+        : null
+    return {
+      municipality,
+      date,
+      alreadyCompleted: (circulationResult?.alreadyCompleted ?? true) && (billing?.alreadyCompleted ?? true),
+      declaredLost: circulationResult?.declaredLost ?? 0,
+      chargesCreated: circulationResult?.chargesCreated ?? 0,
+      feeBlockActions: circulationResult?.feeBlockActions ?? 0,
+      billing,
+      delivery,
+    }
+  }
+
   return {
     db,
     clock,
     config: deps.config,
     policies,
+    receivablesCatalog,
     circulation,
     fees,
-    jobs: {
-      nightly: (municipality: string, date: LocalDate, options?: NightlyOptions) =>
-        runNightly({ db, policies, clock }, municipality, date, options),
-    },
+    receivables,
+    claimActions,
+    jobs: { nightly },
   }
 }
 

@@ -179,4 +179,33 @@ describe('circulation', () => {
       .executeTakeFirstOrThrow()
     assert.equal(item.status, 'available')
   })
+
+  it('without locks: an on-time return goes to the hold shelf for the queue, a late one is charged', async () => {
+    t.at('2026-04-01T10:00:00+02:00')
+    await t.item({ barcode: 'q1', materialType: 'book', title: 'Himmerlandshistorier' })
+    await t.item({ barcode: 'q2', materialType: 'book', title: 'Himmerlandshistorier' })
+    const db = t.handle.db
+    const { circulation } = t.services
+    await runCheckout(db, circulation, { municipality: m, patron: 'racer1', item: 'q1' })
+    await runCheckout(db, circulation, { municipality: m, patron: 'racer2', item: 'q2' })
+    await t.tx((trx) => circulation.reserve(trx, { municipality: m, patron: 'racer3', item: 'q1' }))
+
+    t.at('2026-04-29T18:00:00+02:00') // the due date: on time
+    const onTime = await runCheckin(db, circulation, { municipality: m, item: 'q1' })
+    assert.equal(onTime.loan.status, 'returned')
+    assert.equal(onTime.loan.dueDate, '2026-04-29')
+    assert.equal(onTime.patronCardNumber, 'racer1')
+    assert.equal(onTime.heldForCard, 'racer3')
+    assert.equal(onTime.item.status, 'held')
+    assert.deepEqual(onTime.charges, [])
+
+    t.at('2026-04-30T09:00:00+02:00') // a day late
+    const late = await runCheckin(db, circulation, { municipality: m, item: 'q2' })
+    assert.equal(late.item.status, 'available')
+    assert.equal(late.heldForCard, null)
+    assert.deepEqual(
+      late.charges.map((c) => [c.kind, c.amount]),
+      [['overdue-fee', 2000]],
+    )
+  })
 })

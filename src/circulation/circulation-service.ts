@@ -5,11 +5,11 @@ import type { ChargeRow, Database, ItemRow, LoanRow, PatronRow, ReservationRow }
 import { overdueChargeFor } from '../fees/charge-builders.ts'
 import { chargesOfLoan, insertCharges, recordRefund } from '../fees/charge-repository.ts'
 import { evaluateFeeBlocks } from '../fees/fee-block-service.ts'
-import { applyCredit } from '../fees/payment-service.ts'
 import { refundsPaidReplacement } from '../fees/refund-rules.ts'
 import { findPatronByCardOrCpr, isBlocked } from '../patrons/patron-repository.ts'
 import type { PolicyCatalog } from '../policy/policy-catalog.ts'
 import type { Policy } from '../policy/policy-schema.ts'
+import type { ChargeHandOver } from '../receivables/receivables-port.ts'
 import type { Clock } from '../shared/clock.ts'
 import { localDateOf } from '../shared/time.ts'
 import {
@@ -19,6 +19,7 @@ import {
   type ItemWithOpenLoan,
   insertLoanIfItemIs,
   returnLoanAndShelveItem,
+  returnLoanIfOnTime,
   shelveItem,
 } from './loan-repository.ts'
 import { decideRenewal, dueDateFor, isReferenceOnly, type LoanItem, standingRefusal } from './loan-rules.ts'
@@ -30,6 +31,8 @@ type Trx = Kysely<Database>
 export interface CirculationDeps {
   policies: PolicyCatalog
   clock: Clock
+  /** Where new, cancelled and refunded charges go: the municipality's receivables. */
+  handOver: ChargeHandOver
 }
 
 export interface CheckoutInput {
@@ -94,7 +97,7 @@ function loanItem(item: ItemRow): LoanItem {
 }
 
 export function createCirculationService(deps: CirculationDeps) {
-  const { policies, clock } = deps
+  const { policies, clock, handOver } = deps
 
   async function requirePatron(trx: Trx, municipality: string, identifier: string): Promise<PatronRow> {
     const patron = await findPatronByCardOrCpr(trx, municipality, identifier)
@@ -292,8 +295,10 @@ export function createCirculationService(deps: CirculationDeps) {
     }
     const shelved = await shelve(trx, input, open, at)
     if (!shelved) throw new Error(`loan ${open.loan.id} changed while locked`)
+    await handOver.chargesCreated(trx, input.municipality, charges, at)
+    await handOver.chargesCancelled(trx, settled.cancelledCharges, at, 'Materialet er afleveret.')
+    await handOver.chargesRefunded(trx, settled.refundedCharges, at, 'Materialet er fundet og afleveret.')
     // Only a new, cancelled or refunded charge changes the balance that blocks depend on.
-    if (charges.length > 0) await applyCredit(trx, open.loan.patronId, at)
     if (charges.length + settled.cancelledCharges.length + settled.refundedCharges.length > 0) {
       await evaluateFeeBlocks(trx, policies, input.municipality, [open.loan.patronId], at, false)
     }
@@ -301,16 +306,14 @@ export function createCirculationService(deps: CirculationDeps) {
   }
 
   /**
-   * Check-in without a transaction, for the common case of an item back on time: one read and one write
-   * that applies only if the loan is still as read. Undefined for anything else (a fee, a lost item, a
-   * loan changed meanwhile): run `checkin` in a transaction then.
+   * Check-in without a transaction, for the common case of an item back on time: one statement that closes
+   * the loan only if it is still active and not yet due. Undefined for anything else (a fee, a lost item,
+   * an unknown item, a loan changed meanwhile): run `checkin` in a transaction then.
    */
   async function checkinWithoutLocks(db: Trx, input: CheckinInput): Promise<CheckinResult | undefined> {
     const at = input.at ?? clock.now()
-    const open = splitOpenLoan(await findItemWithOpenLoan(db, input.municipality, input.item, false))
-    if (open.loan.status !== 'active' || overdueOnReturn(input, open, at).fee !== null) return undefined
-    const shelved = await shelve(db, input, open, at)
-    return shelved && { ...shelved, charges: [], cancelledCharges: [], refundedCharges: [] }
+    const returned = await returnLoanIfOnTime(db, input.municipality, input.item, localDateOf(at), at)
+    return returned && { ...returned, wasLost: false, charges: [], cancelledCharges: [], refundedCharges: [] }
   }
 
   /** A lost item comes back: unpaid replacement and processing fee are cancelled, a paid one refunded per policy. */
@@ -420,7 +423,7 @@ export function createCirculationService(deps: CirculationDeps) {
       .returningAll()
       .executeTakeFirstOrThrow()
     if (charges.length > 0) {
-      await applyCredit(trx, patron.id, at)
+      await handOver.chargesCreated(trx, input.municipality, charges, at)
       await evaluateFeeBlocks(trx, policies, input.municipality, [patron.id], at, false)
     }
     return { loan: updated, charges }

@@ -124,16 +124,23 @@ export async function findItemWithOpenLoan(
   return result.rows[0]
 }
 
+/** An item as SQL: parameters when the item is known, expressions over a common table when it is not. */
+interface ItemRef {
+  id: RawBuilder<unknown>
+  municipality: RawBuilder<unknown>
+  title: RawBuilder<unknown>
+}
+
+function itemRefOf(item: { id: number; municipality: string; title: string }): ItemRef {
+  return { id: sql`${item.id}`, municipality: sql`${item.municipality}`, title: sql`${item.title}` }
+}
+
 /**
  * The reservation queue's rule, as common table expressions: the first patron waiting for the item's title
- * (`next`) gets it on the hold shelf (`held`); with no one waiting it goes back on the shelf (`shelved`).
- * Nothing changes unless `onlyIf` holds.
+ * (`next`) gets it on the hold shelf (`held`); with no one waiting it goes back on the shelf (`shelved`,
+ * the updated item row). Nothing changes unless `onlyIf` holds.
  */
-function shelving(
-  item: { id: number; municipality: string; title: string },
-  at: Date,
-  onlyIf: RawBuilder<unknown>,
-) {
+function shelving(item: ItemRef, at: Date, onlyIf: RawBuilder<unknown>) {
   return sql`
     next as (
       select id, patron_id from reservations
@@ -150,7 +157,7 @@ function shelving(
     shelved as (
       update items set status = case when exists (select 1 from next) then 'held' else 'available' end
       where id = ${item.id} and ${onlyIf}
-      returning id
+      returning items.*
     )`
 }
 
@@ -161,7 +168,7 @@ export async function shelveItem(
   at: Date,
 ): Promise<number | null> {
   const result = await sql<{ heldForPatronId: number | null }>`
-    with ${shelving(item, at, sql`true`)}
+    with ${shelving(itemRefOf(item), at, sql`true`)}
     select held.patron_id as held_for_patron_id from shelved left join held on true
   `.execute(trx)
   return result.rows[0]?.heldForPatronId ?? null
@@ -191,7 +198,7 @@ export async function returnLoanAndShelveItem(
       where id = ${loan.id} and status = ${loan.status} and due_date = ${loan.dueDate}::date
       returning *
     ),
-    ${shelving(item, at, sql`exists (select 1 from returned)`)}
+    ${shelving(itemRefOf(item), at, sql`exists (select 1 from returned)`)}
     select returned.*, held.patron_id as held_for_patron_id, p.card_number as held_for_card
     from returned
     left join held on true
@@ -202,4 +209,98 @@ export async function returnLoanAndShelveItem(
   if (!row) return undefined
   const { heldForPatronId, heldForCard, ...returned } = row
   return { loan: returned as LoanRow, heldForPatronId, heldForCard }
+}
+
+export interface ReturnedOnTime {
+  loan: LoanRow
+  item: ItemRow
+  patronCardNumber: string
+  heldForPatronId: number | null
+  heldForCard: string | null
+}
+
+type ReturnedOnTimeRow = ItemRow & {
+  loanId: number
+  loanPatronId: number
+  loanCheckedOutAt: Date
+  loanDueDate: string
+  loanRenewals: number
+  loanReturnedAt: Date
+  loanLostOn: string | null
+  patronCardNumber: string
+  heldForPatronId: number | null
+  heldForCard: string | null
+}
+
+/**
+ * The common check-in in one statement, without a transaction: closes the item's active loan if it is due
+ * on or after `today` (a return on or before the due date owes no fee under any policy) and shelves the
+ * item. Undefined when there is no such loan (unknown item, not on loan, lost, late, or changed meanwhile):
+ * the caller then decides in a locking transaction.
+ */
+export async function returnLoanIfOnTime(
+  db: Trx,
+  municipality: string,
+  barcode: string,
+  today: string,
+  at: Date,
+): Promise<ReturnedOnTime | undefined> {
+  const item: ItemRef = {
+    id: sql`(select item_id from returned)`,
+    municipality: sql`${municipality}`,
+    title: sql`(select title from items where id = (select item_id from returned))`,
+  }
+  const result = await sql<ReturnedOnTimeRow>`
+    with returned as (
+      update loans set status = 'returned', returned_at = ${at}
+      where id = (
+          select loans.id from items join loans on loans.item_id = items.id and loans.status = 'active'
+          where items.municipality = ${municipality} and items.barcode = ${barcode}
+          order by loans.id desc
+          limit 1
+        )
+        and status = 'active' and due_date >= ${today}::date
+      returning *
+    ),
+    ${shelving(item, at, sql`exists (select 1 from returned)`)}
+    select shelved.*,
+      returned.id as loan_id, returned.patron_id as loan_patron_id, returned.checked_out_at as loan_checked_out_at,
+      returned.due_date as loan_due_date, returned.renewals as loan_renewals,
+      returned.returned_at as loan_returned_at, returned.lost_on as loan_lost_on,
+      borrower.card_number as patron_card_number,
+      held.patron_id as held_for_patron_id, holder.card_number as held_for_card
+    from returned
+    join shelved on true
+    join patrons borrower on borrower.id = returned.patron_id
+    left join held on true
+    left join patrons holder on holder.id = held.patron_id
+  `.execute(db)
+  const row = result.rows[0]
+  if (!row) return undefined
+  const {
+    loanId,
+    loanPatronId,
+    loanCheckedOutAt,
+    loanDueDate,
+    loanRenewals,
+    loanReturnedAt,
+    loanLostOn,
+    patronCardNumber,
+    heldForPatronId,
+    heldForCard,
+    ...shelvedItem
+  } = row
+  const loan: LoanRow = {
+    id: loanId,
+    municipality: shelvedItem.municipality,
+    itemId: shelvedItem.id,
+    patronId: loanPatronId,
+    checkedOutAt: loanCheckedOutAt,
+    dueDate: loanDueDate,
+    renewals: loanRenewals,
+    returnedAt: loanReturnedAt,
+    lostOn: loanLostOn,
+    status: 'returned',
+  }
+  return { loan, item: shelvedItem, patronCardNumber, heldForPatronId, heldForCard }
 }

@@ -1,8 +1,12 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely'
 import * as initial from './migrations/0001-initial.ts'
+import * as receivables from './migrations/0002-receivables.ts'
+import * as citizenActions from './migrations/0003-citizen-actions.ts'
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-receivables': receivables,
+  '0003-citizen-actions': citizenActions,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

@@ -7,6 +7,7 @@ import { CamelCasePlugin, Kysely } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
 import { POLICY_DIR, readPolicyFiles } from '../policy/policy-files.ts'
 import { syncPolicies } from '../policy/policy-repository.ts'
+import { RECEIVABLES_POLICY_DIR } from '../receivables/receivables-policy.ts'
 import { type DatabaseHandle, openDatabase } from './database.ts'
 import { migrateToLatest } from './migrate.ts'
 import type { Database } from './schema.ts'
@@ -21,10 +22,13 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url))
 
 function templateKey(): string {
   const hash = createHash('sha256')
-  for (const dir of [MIGRATIONS_DIR, POLICY_DIR]) {
-    for (const name of readdirSync(dir).sort()) {
-      hash.update(name)
-      hash.update(readFileSync(join(dir, name)))
+  for (const dir of [MIGRATIONS_DIR, POLICY_DIR, RECEIVABLES_POLICY_DIR]) {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      if (!entry.isFile()) continue
+      hash.update(entry.name)
+      hash.update(readFileSync(join(dir, entry.name)))
     }
   }
   hash.update(

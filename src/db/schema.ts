@@ -183,6 +183,216 @@ export interface JobRunTable {
   progress: Json<Record<string, unknown>>
 }
 
+export interface IssuerTable {
+  id: Generated<number>
+  municipality: string
+  code: string
+  name: string
+  handles: string
+  phone: string | null
+  isLibrary: Generated<boolean>
+  ladder: string | null
+}
+
+export interface DebtorTable {
+  id: Generated<number>
+  municipality: string
+  patronId: number | null
+  cpr: string | null
+  name: string
+  digitalPost: Generated<boolean>
+  credit: Generated<number>
+}
+
+export type LegalKind = 'public' | 'civil'
+export type ClaimStatus = 'held' | 'open' | 'paid' | 'cancelled' | 'transferred'
+export type HoldReason = 'paused' | 'legacy'
+
+export interface ClaimTable {
+  id: Generated<number>
+  municipality: string
+  issuerId: number
+  debtorId: number
+  legalKind: LegalKind
+  title: string
+  amount: number
+  paid: Generated<number>
+  status: Generated<ClaimStatus>
+  holdReason: HoldReason | null
+  claimDate: DateColumn
+  createdAt: Timestamp
+  deadline: DateColumn | null
+  paymentId: string
+  dunningLetters: Generated<number>
+  lastLetterOn: DateColumn | null
+  lastLetterDeadline: DateColumn | null
+  transferNoticeOn: DateColumn | null
+  transferredOn: DateColumn | null
+  betalingsservice: Generated<boolean>
+  externalRef: string | null
+  onPlan: Generated<boolean>
+  deadlineExtended: Generated<boolean>
+}
+
+export interface InstalmentPlanTable {
+  id: Generated<number>
+  municipality: string
+  claimId: number
+  status: Generated<'active' | 'completed' | 'broken'>
+  months: number
+  createdAt: Timestamp
+  endedOn: DateColumn | null
+}
+
+export interface InstalmentTable {
+  id: Generated<number>
+  planId: number
+  number: number
+  amount: number
+  paid: Generated<number>
+  deadline: DateColumn
+  paymentId: string
+}
+
+export type AppealStatus = 'open' | 'upheld' | 'written-down' | 'rejected'
+
+export interface AppealTable {
+  id: Generated<number>
+  municipality: string
+  claimId: number
+  filedAt: Timestamp
+  text: string
+  status: Generated<AppealStatus>
+  decidedAt: Timestamp | null
+  decision: string | null
+  writtenDown: Generated<number>
+}
+
+export interface OffsetTable {
+  id: Generated<number>
+  municipality: string
+  debtorId: number
+  source: string
+  reported: number
+  offsetAmount: number
+  at: Timestamp
+  businessDate: DateColumn
+  channel: string
+  receiptId: number | null
+}
+
+export type ClaimLineStatus = 'open' | 'paid' | 'cancelled' | 'refunded'
+
+export interface ClaimLineTable {
+  id: Generated<number>
+  claimId: number
+  chargeId: number | null
+  kind: string
+  text: string
+  amount: number
+  paid: Generated<number>
+  status: Generated<ClaimLineStatus>
+}
+
+export interface ClaimEventTable {
+  id: Generated<number>
+  claimId: number
+  at: Timestamp
+  kind: string
+  detail: Json<Record<string, unknown>>
+}
+
+export type BillKind = 'bill' | 'dunning-letter' | 'transfer-notice'
+export type BillChannel = 'digital-post' | 'letter'
+
+export interface BillTable {
+  id: Generated<number>
+  municipality: string
+  claimId: number
+  debtorId: number
+  kind: BillKind
+  letterNumber: Generated<number>
+  sentOn: DateColumn
+  sentAt: Timestamp
+  channel: BillChannel
+  amount: number
+  fee: Generated<number>
+  deadline: DateColumn
+  deliveryStatus: Generated<string>
+  documents: ColumnType<string[], string | undefined, string>
+}
+
+export interface ReceiptTable {
+  id: Generated<number>
+  municipality: string
+  channel: string
+  amount: number
+  receivedAt: Timestamp
+  businessDate: DateColumn
+  debtorId: number | null
+  claimId: number | null
+  paymentReference: string | null
+  externalRef: string | null
+  payerName: string | null
+  status: 'applied' | 'unmatched'
+  note: string | null
+}
+
+export interface ReceiptAllocationTable {
+  id: Generated<number>
+  receiptId: number | null
+  debtorId: number
+  claimLineId: number
+  amount: number
+  at: Timestamp
+}
+
+export interface PayoutTable {
+  id: Generated<number>
+  municipality: string
+  debtorId: number
+  amount: number
+  reason: string
+  createdAt: Timestamp
+  createdOn: DateColumn
+  dueOn: DateColumn
+  status: Generated<'pending' | 'paid-out' | 'spent'>
+  paidOutOn: DateColumn | null
+}
+
+export interface TransferTable {
+  id: Generated<number>
+  municipality: string
+  claimId: number
+  debtorId: number
+  amount: number
+  transferredOn: DateColumn
+}
+
+export interface BillingPauseTable {
+  id: Generated<number>
+  municipality: string
+  issuerId: number | null
+  legalKind: LegalKind | null
+  fromAt: Timestamp
+  untilAt: Timestamp | null
+  reason: string
+}
+
+export interface LedgerEntryTable {
+  id: Generated<number>
+  municipality: string
+  businessDate: DateColumn
+  at: Timestamp
+  debit: string
+  credit: string
+  amount: number
+  debtorId: number | null
+  claimId: number | null
+  receiptId: number | null
+  memo: string
+}
+
 export interface Database {
   municipalities: MunicipalityTable
   policyVersions: PolicyVersionTable
@@ -198,6 +408,22 @@ export interface Database {
   exclusionWarnings: ExclusionWarningTable
   notices: NoticeTable
   jobRuns: JobRunTable
+  issuers: IssuerTable
+  debtors: DebtorTable
+  claims: ClaimTable
+  claimLines: ClaimLineTable
+  claimEvents: ClaimEventTable
+  bills: BillTable
+  receipts: ReceiptTable
+  receiptAllocations: ReceiptAllocationTable
+  payouts: PayoutTable
+  transfers: TransferTable
+  billingPauses: BillingPauseTable
+  ledgerEntries: LedgerEntryTable
+  instalmentPlans: InstalmentPlanTable
+  instalments: InstalmentTable
+  appeals: AppealTable
+  offsets: OffsetTable
 }
 
 export type PatronRow = Selectable<PatronTable>
@@ -211,3 +437,11 @@ export type NewCharge = Insertable<ChargeTable>
 export type ChargeUpdate = Updateable<ChargeTable>
 export type BlockRow = Selectable<BlockTable>
 export type NoticeRow = Selectable<NoticeTable>
+export type IssuerRow = Selectable<IssuerTable>
+export type DebtorRow = Selectable<DebtorTable>
+export type ClaimRow = Selectable<ClaimTable>
+export type NewClaim = Insertable<ClaimTable>
+export type ClaimLineRow = Selectable<ClaimLineTable>
+export type BillRow = Selectable<BillTable>
+export type ReceiptRow = Selectable<ReceiptTable>
+export type PayoutRow = Selectable<PayoutTable>

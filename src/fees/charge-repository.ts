@@ -33,16 +33,17 @@ export async function chargesOfLoan(trx: Trx, loanId: number): Promise<ChargeRow
     .execute()
 }
 
-export async function addPayment(trx: Trx, chargeId: number, amount: Ore, at: Date): Promise<void> {
-  await trx
-    .updateTable('charges')
-    .set({
-      paid: sql`paid + ${amount}`,
-      status: sql`case when paid + ${amount} >= amount then 'paid' else 'open' end`,
-      settledAt: sql`case when paid + ${amount} >= amount then ${at}::timestamptz else settled_at end`,
-    })
-    .where('id', '=', chargeId)
-    .execute()
+/** Payments on many charges at once: charge id → øre. */
+export async function addPayments(trx: Trx, amounts: ReadonlyMap<number, Ore>, at: Date): Promise<void> {
+  if (amounts.size === 0) return
+  await sql`
+    update charges c set
+      paid = c.paid + v.amount,
+      status = case when c.paid + v.amount >= c.amount then 'paid' else 'open' end,
+      settled_at = case when c.paid + v.amount >= c.amount then ${at}::timestamptz else c.settled_at end
+    from unnest(${[...amounts.keys()]}::int[], ${[...amounts.values()]}::int[]) as v(id, amount)
+    where c.id = v.id
+  `.execute(trx)
 }
 
 export interface OpenAmounts {

@@ -2,19 +2,26 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { RouteOptions } from '../http/app.ts'
 import { MunicipalityParams, Ore, responses } from '../http/schemas.ts'
+import { PAYMENT_CHANNELS } from '../receivables/receivables-policy.ts'
 
 const PayBody = Type.Object(
   {
     patron: Type.String({ minLength: 1, description: 'card or CPR number' }),
     amount: Type.Integer({ minimum: 1, description: 'øre' }),
+    channel: Type.Optional(
+      Type.Union(
+        PAYMENT_CHANNELS.map((c) => Type.Literal(c)),
+        { description: 'how the citizen paid; default mbo-card' },
+      ),
+    ),
   },
   { additionalProperties: false },
 )
 
 const PaymentResult = Type.Object({
-  paymentId: Type.Integer(),
-  applied: Type.Integer({ description: 'øre applied to open charges, oldest first' }),
-  credit: Type.Integer({ description: 'øre left over as credit' }),
+  receiptId: Type.Integer(),
+  applied: Type.Integer({ description: 'øre applied to open claims, oldest first' }),
+  credit: Type.Integer({ description: 'øre left over as credit, paid out to NemKonto' }),
   balance: Ore,
 })
 
@@ -26,7 +33,8 @@ export const feeRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { 
     {
       schema: {
         tags: ['fees'],
-        summary: 'A payment from a patron, applied to the oldest open charges first; blocks lift at once',
+        summary:
+          "A payment from a patron (a child's guardian) to the municipality, applied to the oldest open claims first; blocks lift at once",
         params: MunicipalityParams,
         body: PayBody,
         response: responses({ 201: PaymentResult }),

@@ -3,10 +3,12 @@ import { RefusalError } from '../circulation/refusal.ts'
 import type { ChargeRow, Database } from '../db/schema.ts'
 import { findPatronByCardOrCpr } from '../patrons/patron-repository.ts'
 import type { PolicyCatalog } from '../policy/policy-catalog.ts'
+import type { PaymentChannel } from '../receivables/receivables-policy.ts'
+import type { PaymentOutcome, ReceivablesService } from '../receivables/receivables-service.ts'
 import type { Clock } from '../shared/clock.ts'
 import type { Ore } from '../shared/money.ts'
+import { localDateOf } from '../shared/time.ts'
 import { evaluateFeeBlocks } from './fee-block-service.ts'
-import { creditOf, type PaymentResult, recordPayment } from './payment-service.ts'
 
 type Trx = Kysely<Database>
 
@@ -14,6 +16,8 @@ export interface PayInput {
   municipality: string
   patron: string
   amount: Ore
+  /** How the citizen paid; by default online in Mit Betalingsoverblik with a card. */
+  channel?: PaymentChannel | undefined
   at?: Date | undefined
 }
 
@@ -23,18 +27,32 @@ export interface Account {
   charges: ChargeRow[]
 }
 
-export function createFeeService(deps: { policies: PolicyCatalog; clock: Clock }) {
+export function createFeeService(deps: {
+  policies: PolicyCatalog
+  clock: Clock
+  receivables: ReceivablesService
+}) {
   async function requirePatronId(trx: Trx, municipality: string, identifier: string): Promise<number> {
     const patron = await findPatronByCardOrCpr(trx, municipality, identifier)
     if (!patron) throw new RefusalError('unknown-patron')
     return patron.id
   }
 
-  /** A payment from the patron, applied to the oldest open charges first; blocks lift at once. */
-  async function pay(trx: Trx, input: PayInput): Promise<PaymentResult> {
+  /**
+   * A payment from the patron (a child's guardian pays the child's claims) to the municipality's receivables,
+   * applied to the oldest open claims first; the library sees it and blocks lift in the same transaction.
+   */
+  async function pay(trx: Trx, input: PayInput): Promise<PaymentOutcome> {
     const at = input.at ?? deps.clock.now()
     const patronId = await requirePatronId(trx, input.municipality, input.patron)
-    const result = await recordPayment(trx, input.municipality, patronId, input.amount, at)
+    const debtor = await deps.receivables.debtorForPatron(trx, patronId, localDateOf(at))
+    const result = await deps.receivables.payAsDebtor(trx, {
+      municipality: input.municipality,
+      debtor,
+      amount: input.amount,
+      channel: input.channel ?? 'mbo-card',
+      at,
+    })
     await evaluateFeeBlocks(trx, deps.policies, input.municipality, [patronId], at, false)
     return result
   }
@@ -48,7 +66,12 @@ export function createFeeService(deps: { policies: PolicyCatalog; clock: Clock }
       .orderBy('id')
       .execute()
     const balance = charges.filter((c) => c.status === 'open').reduce((sum, c) => sum + c.amount - c.paid, 0)
-    return { balance, credit: await creditOf(trx, patronId), charges }
+    const debtor = await trx
+      .selectFrom('debtors')
+      .select('credit')
+      .where('patronId', '=', patronId)
+      .executeTakeFirst()
+    return { balance, credit: debtor?.credit ?? 0, charges }
   }
 
   return { pay, account }

@@ -95,8 +95,8 @@ describe('HTTP API', () => {
     const paid = await call('POST', '/api/kobenhavn/payments', { patron: 'per', amount: 15000 })
     assert.equal(paid.status, 201)
     assert.deepEqual(
-      { ...paid.body, paymentId: 0 },
-      { paymentId: 0, applied: 12000, credit: 3000, balance: 0 },
+      { ...paid.body, receiptId: 1 },
+      { receiptId: 1, applied: 12000, credit: 3000, balance: 0 },
     )
     const after = await call('GET', '/api/kobenhavn/patrons/per')
     assert.equal(after.body.credit, 3000)

@@ -10,6 +10,7 @@ import { feeRoutes } from '../fees/fee-routes.ts'
 import { jobRoutes } from '../jobs/job-routes.ts'
 import { patronRoutes } from '../patrons/patron-routes.ts'
 import { policyRoutes } from '../policy/policy-routes.ts'
+import { receivablesRoutes } from '../receivables/receivables-routes.ts'
 import type { Services } from '../services.ts'
 import { ApiError, unknownMunicipality } from './api-error.ts'
 import { requireApiKey } from './api-key.ts'
@@ -59,6 +60,7 @@ const apiScope: FastifyPluginAsyncTypebox<RouteOptions & { apiKey: string }> = a
     },
   )
   await app.register(municipalityScope, { services, prefix: '/:municipality' })
+  await app.register(receivablesRoutes, { services, prefix: '/:municipality/receivables' })
 }
 
 async function registerDocs(app: FastifyInstance): Promise<void> {

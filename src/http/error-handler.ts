@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { RefusalError } from '../circulation/refusal.ts'
 import { UnknownMunicipalityError } from '../policy/policy-catalog.ts'
+import { RECEIVABLES_NOT_FOUND, ReceivablesRefusal } from '../receivables/receivables-refusal.ts'
 import { ValidationError } from '../shared/errors.ts'
 import { ApiError, unknownMunicipality } from './api-error.ts'
 
@@ -107,6 +108,12 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof RefusalError) {
     return {
       status: NOT_FOUND_REFUSALS.has(error.code) ? 404 : 409,
+      body: { error: error.code, message: { da: error.messageDa, en: error.messageEn } },
+    }
+  }
+  if (error instanceof ReceivablesRefusal) {
+    return {
+      status: RECEIVABLES_NOT_FOUND.has(error.code) ? 404 : 409,
       body: { error: error.code, message: { da: error.messageDa, en: error.messageEn } },
     }
   }

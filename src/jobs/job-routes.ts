@@ -14,6 +14,30 @@ const NightlyResult = Type.Object({
   declaredLost: Type.Integer(),
   chargesCreated: Type.Integer(),
   feeBlockActions: Type.Integer(),
+  billing: Type.Union([
+    Type.Object({
+      claimsCreated: Type.Integer(),
+      bills: Type.Integer(),
+      collections: Type.Integer({ description: 'Betalingsservice collections' }),
+      interestLines: Type.Integer(),
+      dunningLetters: Type.Integer(),
+      transferNotices: Type.Integer(),
+      transfers: Type.Integer({ description: 'claims transferred to Gældsstyrelsen' }),
+      payouts: Type.Integer({ description: 'credit paid out to NemKonto' }),
+      brokenPlans: Type.Integer({ description: 'instalment plans ended by a missed instalment' }),
+    }),
+    Type.Null(),
+  ]),
+  delivery: Type.Union([
+    Type.Object({
+      delivered: Type.Integer({ description: 'bills and letters written for Digital Post and print' }),
+      letters: Type.Integer(),
+      digitalPost: Type.Integer(),
+      failed: Type.Integer(),
+      skipped: Type.Integer({ description: 'paid meanwhile, or superseded by a later letter' }),
+    }),
+    Type.Null(),
+  ]),
 })
 
 export const jobRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { services }) => {
@@ -22,7 +46,8 @@ export const jobRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { 
     {
       schema: {
         tags: ['jobs'],
-        summary: 'Run the nightly job (lost loans, blocks) for a business date; idempotent',
+        summary:
+          'Run the nightly job (lost loans, blocks, then bills, dunning, payouts) for a business date; idempotent',
         params: MunicipalityParams,
         body: Type.Object({ date: LocalDateString }, { additionalProperties: false }),
         response: responses({ 200: NightlyResult }),

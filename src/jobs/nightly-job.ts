@@ -1,9 +1,10 @@
 import { lostDueDateCutoff } from '../circulation/loan-rules.ts'
 import type { Db } from '../db/database.ts'
+import type { ChargeRow } from '../db/schema.ts'
 import { lostChargesFor } from '../fees/charge-builders.ts'
 import { evaluateFeeBlocks } from '../fees/fee-block-service.ts'
-import { applyCredit } from '../fees/payment-service.ts'
 import type { PolicyCatalog } from '../policy/policy-catalog.ts'
+import type { ChargeHandOver } from '../receivables/receivables-port.ts'
 import type { Clock } from '../shared/clock.ts'
 import type { LocalDate } from '../shared/time.ts'
 
@@ -11,6 +12,7 @@ export interface NightlyDeps {
   db: Db
   policies: PolicyCatalog
   clock: Clock
+  handOver: ChargeHandOver
 }
 
 export interface NightlyProgress {
@@ -124,12 +126,15 @@ export async function runNightly(
         .execute()
       if (rows.length === 0) return 0
       const charges = rows.flatMap((row) => lostChargesFor(policy, { ...row, municipality }, row, date, at))
-      // Not insertCharges: the rows it returns are not needed here.
+      const inserted: ChargeRow[] = []
       for (let i = 0; i < charges.length; i += 1000) {
-        await trx
-          .insertInto('charges')
-          .values(charges.slice(i, i + 1000))
-          .execute()
+        inserted.push(
+          ...(await trx
+            .insertInto('charges')
+            .values(charges.slice(i, i + 1000))
+            .returningAll()
+            .execute()),
+        )
       }
       const loanIds = rows.map((r) => r.loanId)
       await trx
@@ -147,14 +152,7 @@ export async function runNightly(
         )
         .execute()
       const patronIds = [...new Set(rows.map((r) => r.patronId))]
-      const withCredit = await trx
-        .selectFrom('payments')
-        .select('patronId')
-        .distinct()
-        .where('patronId', 'in', patronIds)
-        .where('unapplied', '>', 0)
-        .execute()
-      for (const { patronId } of withCredit) await applyCredit(trx, patronId, at)
+      await deps.handOver.chargesCreated(trx, municipality, inserted, at)
       const actions = await evaluateFeeBlocks(trx, policies, municipality, patronIds, at, true, date)
       result.declaredLost += rows.length
       result.chargesCreated += charges.length

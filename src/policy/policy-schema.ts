@@ -7,7 +7,7 @@ export const MUNICIPALITIES = ['kobenhavn', 'gentofte', 'naestved', 'koge'] as c
 export type MunicipalityCode = (typeof MUNICIPALITIES)[number]
 
 /** Where a value comes from: a seed file and the quote that says it, or an assumption and why. */
-const sourceSchema = z.union([
+export const sourceSchema = z.union([
   z.strictObject({ seed: z.string().regex(/^\d{3}$/, 'a seed number like "002"'), quote: z.string().min(1) }),
   z.strictObject({ assumed: z.string().min(1) }),
 ])

@@ -32,7 +32,7 @@ for (const name of scenarios) {
     )
     const database = await openTestDatabase()
     try {
-      const output = await runScenario(scenario, { database })
+      const output = await runScenario(scenario, { database, baseDir: directory })
       assert.deepEqual(output, expected)
     } finally {
       await database.close()

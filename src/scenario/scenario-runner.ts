@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { addItem } from '../catalogue/catalogue-service.ts'
 import { runCheckin, runCheckout } from '../circulation/circulation-edge.ts'
 import { RefusalError } from '../circulation/refusal.ts'
 import type { DatabaseHandle } from '../db/database.ts'
 import { openMemoryDatabase } from '../db/pglite-template.ts'
 import { registerPatron } from '../patrons/patron-service.ts'
+import { importBankFile } from '../receivables/bank-import.ts'
+import { ReceivablesRefusal } from '../receivables/receivables-refusal.ts'
 import { createServices, type Services } from '../services.ts'
 import { SimulatedClock } from '../shared/clock.ts'
 import { addDays, instantOfLocal, type LocalDate, localDateOf } from '../shared/time.ts'
@@ -15,6 +19,8 @@ export interface ScenarioOptions {
   onDay?: (date: LocalDate) => void
   /** A database to run on instead of a fresh in-memory PGlite (tests use the server in CI). */
   database?: DatabaseHandle
+  /** Where relative paths in events (a bank file) are read from: the scenario file's folder. */
+  baseDir?: string
 }
 
 const NIGHTLY_TIME = '02:00'
@@ -52,16 +58,18 @@ export async function runScenario(
       await runNightsThrough(at)
       clock.set(at)
       try {
-        await applyEvent(services, m, event, at)
+        await applyEvent(services, m, event, at, options.baseDir ?? process.cwd())
       } catch (error) {
-        if (error instanceof RefusalError) rejections.push({ event: index, reason: error.code })
-        else throw error
+        if (error instanceof RefusalError || error instanceof ReceivablesRefusal) {
+          rejections.push({ event: index, reason: error.code })
+        } else throw error
       }
     }
     const endOfRun = new Date(instantOfLocal(addDays(scenario.until, 1)).getTime() - 1)
     await runNightsThrough(endOfRun)
     clock.set(endOfRun)
-    return await collectScenarioOutput(handle.db, scenario, rejections)
+    const creditor = services.receivablesCatalog.inForce(m, scenario.until).creditorNumber.value
+    return await collectScenarioOutput(handle.db, scenario, rejections, creditor)
   } finally {
     if (!options.database) await handle.close()
   }
@@ -108,14 +116,20 @@ async function applyEvent(
   municipality: string,
   event: ScenarioEvent,
   at: Date,
+  baseDir: string,
 ): Promise<void> {
-  const { circulation, db } = services
+  const { circulation, db, receivables, claimActions } = services
+  const claimOf = (e: { claim?: number | undefined; paymentId?: string | undefined }) =>
+    e.paymentId ?? String(e.claim)
   switch (event.type) {
     case 'checkout':
       await runCheckout(db, circulation, { municipality, patron: event.patron, item: event.item, at })
       return
     case 'checkin':
       await runCheckin(db, circulation, { municipality, item: event.item, at, receiptShown: event.receipt })
+      return
+    case 'bank-file':
+      await importBankFile(services, municipality, readFileSync(resolve(baseDir, event.path), 'utf8'), at)
       return
   }
   await db.transaction().execute(async (trx) => {
@@ -130,7 +144,83 @@ async function applyEvent(
         await circulation.cancelReservation(trx, { municipality, patron: event.patron, item: event.item, at })
         return
       case 'pay':
-        await services.fees.pay(trx, { municipality, patron: event.patron, amount: event.amount, at })
+        await services.fees.pay(trx, {
+          municipality,
+          patron: event.patron,
+          amount: event.amount,
+          channel: event.channel,
+          at,
+        })
+        return
+      case 'pay-claim':
+        await receivables.payClaim(trx, {
+          municipality,
+          reference: claimOf(event),
+          amount: event.amount,
+          channel: event.channel,
+          at,
+        })
+        return
+      case 'apply-instalments':
+        await claimActions.applyForInstalments(trx, {
+          municipality,
+          claim: claimOf(event),
+          months: event.months,
+          at,
+        })
+        return
+      case 'extend-deadline':
+        await claimActions.extendDeadline(trx, { municipality, claim: claimOf(event), days: event.days, at })
+        return
+      case 'appeal':
+        await claimActions.fileAppeal(trx, { municipality, claim: claimOf(event), text: event.text, at })
+        return
+      case 'appeal-decision':
+        await claimActions.decideAppeal(trx, {
+          municipality,
+          claim: claimOf(event),
+          outcome: event.outcome,
+          amount: event.amount,
+          decision: event.decision,
+          at,
+        })
+        return
+      case 'betalingsservice':
+        await claimActions.registerBetalingsservice(trx, { municipality, claim: claimOf(event), at })
+        return
+      case 'payout': {
+        const patron = await trx
+          .selectFrom('patrons')
+          .select('id')
+          .where('municipality', '=', municipality)
+          .where('cardNumber', '=', event.patron)
+          .executeTakeFirstOrThrow()
+        const debtor = await receivables.debtorForPatron(trx, patron.id, localDateOf(at))
+        await claimActions.offsetPayout(trx, {
+          municipality,
+          debtor,
+          amount: event.amount,
+          source: event.source,
+          at,
+        })
+        return
+      }
+      case 'pause-billing':
+        await receivables.pauseBilling(trx, {
+          municipality,
+          issuer: event.issuer,
+          legalKind: event.legalKind,
+          reason: event.reason ?? 'Opkrævningen er sat i bero',
+          at,
+        })
+        return
+      case 'resume-billing':
+        await receivables.resumeBilling(trx, {
+          municipality,
+          issuer: event.issuer,
+          legalKind: event.legalKind,
+          at,
+        })
         return
       case 'report-card-lost':
         await circulation.reportCardLost(trx, { municipality, patron: event.patron, at })

@@ -2,6 +2,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { MATERIAL_TYPES } from '../catalogue/material-types.ts'
 import { birthDateFromCpr, InvalidCprError } from '../patrons/cpr.ts'
+import { PAYMENT_CHANNELS } from '../receivables/receivables-policy.ts'
 import { issuePaths } from '../shared/errors.ts'
 import { addDays, instantOfLocal, isLocalDate } from '../shared/time.ts'
 
@@ -48,13 +49,70 @@ const item = z.strictObject({
 })
 
 const base = { at: instant }
+const paymentChannel = z.enum(PAYMENT_CHANNELS)
+// A claim by its number in the output (1, 2, …) or its payment ID.
+const claimRef = {
+  claim: z.number().int().positive().optional(),
+  paymentId: z.union([z.string().min(1), z.number().int().nonnegative().transform(String)]).optional(),
+}
 const event = z.discriminatedUnion('type', [
   z.strictObject({ ...base, type: z.literal('checkout'), patron: code, item: code }),
   z.strictObject({ ...base, type: z.literal('checkin'), item: code, receipt: z.boolean().optional() }),
   z.strictObject({ ...base, type: z.literal('renew'), item: code, patron: code.optional() }),
   z.strictObject({ ...base, type: z.literal('reserve'), patron: code, item: code }),
   z.strictObject({ ...base, type: z.literal('cancel-reservation'), patron: code, item: code }),
-  z.strictObject({ ...base, type: z.literal('pay'), patron: code, amount: z.number().int().positive() }),
+  z.strictObject({
+    ...base,
+    type: z.literal('pay'),
+    patron: code,
+    amount: z.number().int().positive(),
+    channel: paymentChannel.optional(),
+  }),
+  z.strictObject({
+    ...base,
+    ...claimRef,
+    type: z.literal('pay-claim'),
+    amount: z.number().int().positive(),
+    channel: paymentChannel.default('bank'),
+  }),
+  z.strictObject({ ...base, ...claimRef, type: z.literal('apply-instalments'), months: z.number().int() }),
+  z.strictObject({ ...base, ...claimRef, type: z.literal('extend-deadline'), days: z.number().int() }),
+  z.strictObject({
+    ...base,
+    ...claimRef,
+    type: z.literal('appeal'),
+    text: z.string().min(1).default('Klage over regningen'),
+  }),
+  z.strictObject({
+    ...base,
+    ...claimRef,
+    type: z.literal('appeal-decision'),
+    outcome: z.enum(['upheld', 'written-down', 'rejected']),
+    amount: z.number().int().positive().optional(),
+    decision: z.string().optional(),
+  }),
+  z.strictObject({ ...base, ...claimRef, type: z.literal('betalingsservice') }),
+  z.strictObject({
+    ...base,
+    type: z.literal('payout'),
+    patron: code,
+    amount: z.number().int().positive(),
+    source: z.string().min(1).default('Overskydende skat'),
+  }),
+  z.strictObject({ ...base, type: z.literal('bank-file'), path: z.string().min(1) }),
+  z.strictObject({
+    ...base,
+    type: z.literal('pause-billing'),
+    issuer: z.string().min(1).optional(),
+    legalKind: z.enum(['public', 'civil']).optional(),
+    reason: z.string().min(1).optional(),
+  }),
+  z.strictObject({
+    ...base,
+    type: z.literal('resume-billing'),
+    issuer: z.string().min(1).optional(),
+    legalKind: z.enum(['public', 'civil']).optional(),
+  }),
   z.strictObject({ ...base, type: z.literal('report-card-lost'), patron: code }),
 ])
 
@@ -146,6 +204,13 @@ export const scenarioSchema = z
           code: 'custom',
           path: ['events', i, 'patron'],
           message: `unknown patron id ${e.patron}`,
+        })
+      }
+      if ('paymentId' in e && (e.claim === undefined) === (e.paymentId === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['events', i, 'claim'],
+          message: 'give claim or paymentId (one of them)',
         })
       }
       if ('item' in e && !itemIds.has(e.item)) {

@@ -1,0 +1,141 @@
+import { sql } from 'kysely'
+import type { PolicyCatalog } from '../policy/policy-catalog.ts'
+import type { LibraryLedger } from '../receivables/receivables-port.ts'
+import { addPayments } from './charge-repository.ts'
+import { evaluateFeeBlocks } from './fee-block-service.ts'
+
+/**
+ * The library's side of the receivables interface: a payment recorded in the municipality's receivables
+ * shows on the patron's library account at once (KK's 72 hours, seed 000, become none), and blocks lift in
+ * the same transaction; a dunning fee or interest added to a library claim becomes a library charge, so
+ * that KK's exclusion rule counts it.
+ */
+export function createLibraryLedger(policies: PolicyCatalog): LibraryLedger {
+  return {
+    async paymentsApplied(trx, municipality, payments, at) {
+      if (payments.length === 0) return
+      const charges = await trx
+        .selectFrom('charges')
+        .select(['id', 'patronId'])
+        .where(
+          'id',
+          'in',
+          payments.map((p) => p.chargeId),
+        )
+        .execute()
+      const patronOf = new Map(charges.map((c) => [c.id, c.patronId]))
+      const byPatron = new Map<number, { chargeId: number; amount: number }[]>()
+      for (const payment of payments) {
+        const patronId = patronOf.get(payment.chargeId)
+        if (patronId === undefined) continue
+        const list = byPatron.get(patronId) ?? []
+        list.push(payment)
+        byPatron.set(patronId, list)
+      }
+      // One payment row per patron, then the allocations and the charges in one statement each: a bank
+      // file brings thousands of payments at once.
+      const rows = await trx
+        .insertInto('payments')
+        .values(
+          [...byPatron].map(([patronId, list]) => ({
+            municipality,
+            patronId,
+            amount: list.reduce((sum, p) => sum + p.amount, 0),
+            receivedAt: at,
+            unapplied: 0,
+          })),
+        )
+        .returning(['id', 'patronId'])
+        .execute()
+      const paymentOf = new Map(rows.map((r) => [r.patronId, r.id]))
+      const allocations = [...byPatron].flatMap(([patronId, list]) =>
+        list.map((p) => ({
+          paymentId: paymentOf.get(patronId) as number,
+          chargeId: p.chargeId,
+          amount: p.amount,
+        })),
+      )
+      for (let i = 0; i < allocations.length; i += 1000) {
+        await trx
+          .insertInto('paymentAllocations')
+          .values(allocations.slice(i, i + 1000))
+          .execute()
+      }
+      const byCharge = new Map<number, number>()
+      for (const p of payments) byCharge.set(p.chargeId, (byCharge.get(p.chargeId) ?? 0) + p.amount)
+      await addPayments(trx, byCharge, at)
+      if (policies.has(municipality)) {
+        await evaluateFeeBlocks(trx, policies, municipality, [...byPatron.keys()], at, false)
+      }
+    },
+
+    async chargesWrittenDown(trx, municipality, changes, at, reason) {
+      if (changes.length === 0) return
+      const patrons = new Set<number>()
+      for (const change of changes) {
+        const charge = await trx
+          .updateTable('charges')
+          .set({
+            amount: sql`amount - ${change.by}`,
+            status: sql`case
+              when ${change.refunded} > 0 then 'refunded'
+              when amount - ${change.by} <= paid and paid > 0 then 'paid'
+              when amount - ${change.by} <= paid then 'cancelled'
+              else status end`,
+            settledAt: sql`case when amount - ${change.by} <= paid then ${at}::timestamptz else settled_at end`,
+          })
+          .where('id', '=', change.chargeId)
+          .returning(['id', 'patronId'])
+          .executeTakeFirstOrThrow()
+        patrons.add(charge.patronId)
+        if (change.refunded > 0) {
+          await trx
+            .insertInto('refunds')
+            .values({
+              municipality,
+              patronId: charge.patronId,
+              chargeId: charge.id,
+              amount: change.refunded,
+              createdAt: at,
+              reason,
+            })
+            .execute()
+        }
+      }
+      if (policies.has(municipality)) {
+        await evaluateFeeBlocks(trx, policies, municipality, [...patrons], at, false)
+      }
+    },
+
+    async adjustmentAdded(trx, adjustment, at) {
+      const version = policies.has(adjustment.municipality)
+        ? policies.inForce(adjustment.municipality, adjustment.date).version
+        : 0
+      const row = await trx
+        .insertInto('charges')
+        .values({
+          municipality: adjustment.municipality,
+          patronId: adjustment.patronId,
+          loanId: null,
+          itemId: null,
+          kind: adjustment.kind,
+          amount: adjustment.amount,
+          chargeDate: adjustment.date,
+          createdAt: at,
+          policyVersion: version,
+          rule: `receivables-${adjustment.kind}`,
+          dueDate: null,
+          daysOverdue: null,
+          explanation: adjustment.explanation,
+          details: JSON.stringify(adjustment.details),
+          settledAt: null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      if (policies.has(adjustment.municipality)) {
+        await evaluateFeeBlocks(trx, policies, adjustment.municipality, [adjustment.patronId], at, false)
+      }
+      return row.id
+    },
+  }
+}
