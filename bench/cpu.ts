@@ -58,6 +58,58 @@ function postgresTicks(): number {
   return sum
 }
 
+/**
+ * PostgreSQL's CPU over a window, process by process: a backend that exits during the window (an idle pool
+ * connection closed) would otherwise take its ticks out of a plain sum. Ticks of a process seen first during
+ * the window count whole (it started then); of one seen at the start, from there.
+ */
+export class PostgresCpu {
+  readonly #first = new Map<string, number>()
+  readonly #last = new Map<string, number>()
+  #samples = 0
+
+  sample(): void {
+    try {
+      for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue
+        const stat = readTicks(entry)
+        if (stat?.comm !== 'postgres') continue
+        if (!this.#first.has(entry)) this.#first.set(entry, this.#samples === 0 ? stat.ticks : 0)
+        this.#last.set(entry, stat.ticks)
+      }
+    } catch {
+      // no /proc
+    }
+    this.#samples++
+  }
+
+  /** Ticks used between the first and the last sample. */
+  ticks(): number {
+    let sum = 0
+    for (const [pid, last] of this.#last) sum += last - (this.#first.get(pid) ?? 0)
+    return sum
+  }
+}
+
+/** A child process of `ppid` (the node process under GNU time), if one is running. */
+export function childOf(ppid: number): number | undefined {
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+        if (Number(fields[1]) === ppid) return Number(entry)
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return undefined
+}
+
 export function sampleCpu(serverPid?: number, clientPid?: number): CpuSample {
   return {
     at: performance.now(),

@@ -1,9 +1,19 @@
 import pg from 'pg'
 import { openDatabase } from '../src/db/database.ts'
+import { PolicyCatalog } from '../src/policy/policy-catalog.ts'
+import { readPolicyFiles } from '../src/policy/policy-files.ts'
+import { isBankDay } from '../src/receivables/bank-days.ts'
 import { createServices } from '../src/services.ts'
 import { systemClock } from '../src/shared/clock.ts'
-import { localDateOf } from '../src/shared/time.ts'
+import { addDays, localDateOf } from '../src/shared/time.ts'
+import { checkReceivables } from './check-receivables.ts'
 import { databaseUrl } from './options.ts'
+import {
+  BULK_SESSION,
+  loadReceivables,
+  RECEIVABLES_TABLES,
+  type ReceivablesInfo,
+} from './receivables-data.ts'
 
 export const MUNICIPALITY = 'kobenhavn'
 
@@ -23,12 +33,14 @@ export interface BenchDataInfo {
   charges: number
   pendingWarnings: number
   reservations: number
+  /** København's receivables (Mit Betalingsoverblik): claims, and what the night's run is due to do. */
+  receivables: ReceivablesInfo
   generatedAt: string
   generationSeconds: number
 }
 
 /** Bump when the generator changes what it builds, so old bench databases are rebuilt. */
-const DATA_VERSION = 1
+const DATA_VERSION = 2
 
 export interface Sizes {
   patrons: number
@@ -149,7 +161,9 @@ export async function ensureBenchData(
 async function generate(serverUrl: string, database: string, scale: number): Promise<BenchDataInfo> {
   const started = performance.now()
   const sizes = sizesFor(scale)
-  const businessDate = localDateOf(systemClock.now())
+  // The latest bank day up to today: on a weekend or holiday no payouts to NemKonto fall due.
+  let businessDate = localDateOf(systemClock.now())
+  while (!isBankDay(businessDate)) businessDate = addDays(businessDate, -1)
   log(
     `building ${database} at scale ${scale}: ${sizes.patrons.toLocaleString('en')} patrons, ` +
       `${sizes.items.toLocaleString('en')} items, ${sizes.activeLoans.toLocaleString('en')} open loans; business date ${businessDate}`,
@@ -169,8 +183,17 @@ async function generate(serverUrl: string, database: string, scale: number): Pro
   }
   log('schema migrated and policies installed by createServices')
 
-  const info = await withClient(url, (client) => load(client, sizes, businessDate))
+  const info = await withClient(url, (client) => load(client, url, sizes, businessDate, scale))
   const generationSeconds = (performance.now() - started) / 1000
+  // The receivables must reconcile as the service sees them; checked here at small scales (~16 s at
+  // scale 1: bench/check-receivables.ts).
+  if (scale <= 0.1) {
+    const check = await checkReceivables(url, businessDate)
+    for (const line of check.lines) log(`reconciliation: ${line}`)
+    if (!check.ok)
+      throw new Error(`the generated receivables do not reconcile; ${database} is left incomplete`)
+    log(`reconciliation ok (${check.seconds.toFixed(1)} s)`)
+  }
   const complete: BenchDataInfo = {
     kind: 'laan-bench',
     version: DATA_VERSION,
@@ -198,6 +221,7 @@ const BULK_TABLES = [
   'blocks',
   'notices',
   'payments',
+  ...RECEIVABLES_TABLES,
 ]
 
 const FIRST_NAMES = [
@@ -380,8 +404,10 @@ function materialCase(column: string): string {
 
 async function load(
   client: pg.Client,
+  url: string,
   sizes: Sizes,
   d: string,
+  scale: number,
 ): Promise<
   Omit<BenchDataInfo, 'kind' | 'version' | 'scale' | 'businessDate' | 'generatedAt' | 'generationSeconds'>
 > {
@@ -403,13 +429,12 @@ async function load(
 
   // Bulk load: no per-row foreign key triggers (the data is consistent by construction), no WAL flush per
   // statement, and secondary indexes built once at the end instead of row by row.
-  await client.query(`set synchronous_commit = off`)
-  await client.query(`set session_replication_role = replica`)
-  await client.query(`set maintenance_work_mem = '1GB'`)
-  await client.query(`set work_mem = '256MB'`)
+  for (const setting of BULK_SESSION) await client.query(setting)
+  // The receivables plan lives in temporary tables: kept in memory rather than spilled in 8 MB of buffers.
+  await client.query(`set temp_buffers = '2GB'`)
   await client.query(`select setseed(0.42)`)
-  const { rows: indexes } = await client.query<{ name: string; def: string }>(
-    `select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def
+  const { rows: indexes } = await client.query<{ name: string; def: string; table: string }>(
+    `select i.indexrelid::regclass::text as name, pg_get_indexdef(i.indexrelid) as def, t.relname as table
        from pg_index i join pg_class t on t.oid = i.indrelid
       where t.relname = any($1) and t.relnamespace = 'public'::regnamespace
         and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)`,
@@ -441,6 +466,14 @@ async function load(
                     case when g % 4 = 0 then ${D} - (365 + floor(random() * (17 * 365 - 375)))::int
                          else ${D} - (18 * 365 + 10 + floor(random() * 72 * 365))::int end as bd
                from generate_series(1, ${P}) g) s`,
+  )
+
+  // A CPR number is one person's: the few made twice (same birthday and id digits) are left out.
+  await step(
+    'patrons: repeated CPR numbers removed',
+    `update patrons set cpr = null
+      where id in (select id from (select id, row_number() over (partition by cpr order by id) as n
+                                     from patrons where cpr is not null) s where n > 1)`,
   )
 
   // Items: the material mix of a public library, about three copies per title, 60 % with their own price,
@@ -501,7 +534,7 @@ async function load(
        from (select h, r5,
                     1 + 2 * floor(random() * ${Math.floor(N / 2)})::int as item,
                     1 + floor(random() * ${P})::int as patron,
-                    ((${D} - 40 - floor(random() * 330)::int)::timestamp + interval '11 hours')
+                    ((${D} - 75 - floor(random() * 290)::int)::timestamp + interval '11 hours')
                       at time zone 'Europe/Copenhagen' as out_at,
                     case when random() < 0.9 then -floor(random() * 20)::int
                          when random() < 0.5 then 1 + floor(random() * 7)::int
@@ -535,16 +568,42 @@ async function load(
               where l.status = 'returned' and days > 0) s`,
   )
 
-  // Patrons owing 200 kr or more in fees: half warned within the last two weeks (pending; those warned
-  // 7+ days ago get excluded by the nightly run), half already excluded earlier.
+  // København's receivables: the claims of these charges and of the late returns and lost items of the
+  // last 90 days, as the nightly runs and payments up to yesterday left them (receivables-data.ts).
+  const receivables = await loadReceivables(client, {
+    url,
+    log,
+    municipality: MUNICIPALITY,
+    businessDate: d,
+    patrons: P,
+    items: N,
+    scale,
+  })
+
+  // The fee block rule (København: a written warning once the open overdue and dunning fees reach 200 kr,
+  // the exclusion 7 days later): each patron over the threshold was warned on the day the open fees,
+  // counted in date order, reached it; executed by the nightly run once the notice period was over, so
+  // those warned exactly `noticeDays` ago are excluded by tonight's run.
+  const rule = new PolicyCatalog(readPolicyFiles()).inForce(MUNICIPALITY, d).blocks.fees.value
+  if (rule.kind !== 'exclusion-after-notice') throw new Error(`the bench expects København's exclusion rule`)
   await step(
     'exclusion warnings',
     `insert into exclusion_warnings (municipality, patron_id, warned_at, warned_on, status)
      select ${M}, patron_id, (on_date::timestamp + interval '2 hours') at time zone 'Europe/Copenhagen', on_date,
-            case when r < 0.5 then 'pending' else 'executed' end
-       from (select patron_id, random() as r, ${D} - floor(random() * 14)::int - 1 as on_date
-               from charges where status = 'open' group by patron_id having sum(amount - paid) >= 20000) s`,
+            case when on_date + ${rule.noticeDays} <= ${D} - 1 then 'executed' else 'pending' end
+       from (select patron_id, min(charge_date) filter (where running >= ${rule.threshold}) as on_date
+               from (select patron_id, charge_date,
+                            sum(amount - paid) over (partition by patron_id order by charge_date, id) as running
+                       from charges
+                      where municipality = ${M} and status = 'open'
+                        and kind in (${rule.countedKinds.map(quoteLiteral).join(', ')})) s
+              group by patron_id) t
+      where on_date is not null`,
   )
+  const { rows: exclusions } = await client.query<{ n: number }>(
+    `select count(*)::int as n from exclusion_warnings where status = 'pending' and warned_on + ${rule.noticeDays} <= ${D}`,
+  )
+  receivables.dueTonight.exclusions = exclusions[0]?.n ?? 0
   await step(
     'blocks',
     `insert into blocks (municipality, patron_id, reason, from_at)
@@ -581,7 +640,21 @@ async function load(
   }
   await client.query(`set session_replication_role = origin`)
   const t = performance.now()
-  for (const index of indexes) await client.query(index.def)
+  // Two at a time, the largest tables first, on this connection and a second one.
+  const { rows: sizesOf } = await client.query<{ table: string; bytes: string }>(
+    `select relname as table, pg_relation_size(oid) as bytes from pg_class where relname = any($1)
+        and relnamespace = 'public'::regnamespace`,
+    [BULK_TABLES],
+  )
+  const bytesOf = new Map(sizesOf.map((row) => [row.table, Number(row.bytes)]))
+  const queue = [...indexes].sort((a, b) => (bytesOf.get(b.table) ?? 0) - (bytesOf.get(a.table) ?? 0))
+  const build = async (on: pg.Client) => {
+    for (let index = queue.shift(); index; index = queue.shift()) await on.query(index.def)
+  }
+  await withClient(url, async (second) => {
+    await second.query(`set maintenance_work_mem = '1GB'`)
+    await Promise.all([build(client), build(second)])
+  })
   log(`rebuilt ${indexes.length} secondary indexes (${((performance.now() - t) / 1000).toFixed(1)} s)`)
   await step('vacuum analyze', 'vacuum (analyze)')
 
@@ -609,5 +682,6 @@ async function load(
     charges: counts.charges ?? 0,
     pendingWarnings: counts.pendingWarnings ?? 0,
     reservations: counts.reservations ?? 0,
+    receivables,
   }
 }

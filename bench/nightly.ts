@@ -1,9 +1,14 @@
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
-import { waitForQuiet } from './cpu.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { systemClock } from '../src/shared/clock.ts'
+import { localDateOf } from '../src/shared/time.ts'
+import { checkReceivables } from './check-receivables.ts'
+import { parseJson, runCli } from './child.ts'
+import { type CpuShare, waitForQuiet } from './cpu.ts'
 import { MUNICIPALITY } from './generate.ts'
+import type { DueTonight } from './receivables-data.ts'
 
 export interface NightlyFigures {
   command: string
@@ -12,86 +17,117 @@ export interface NightlyFigures {
   wallSeconds: number
   /** The job alone, as the CLI reports it ("finished in … s"). */
   jobSeconds: number | null
+  /**
+   * The three parts of the run, from the jobs' own rows in job_runs (started, finished): the library's
+   * steps (lost loans, fee blocks), the receivables' billing and dunning, and the delivery of the new bills
+   * and letters to the outbox (from the end of billing to the CLI's "finished").
+   */
+  phases: { librarySeconds: number; billingSeconds: number; deliverySeconds: number | null } | null
+  /** Where the bills were written: a temporary folder, removed afterwards. */
+  outbox: string
+  /** What the generated data has due tonight; billing should do exactly this. */
+  expected: DueTonight | null
+  billingAsExpected: boolean | null
   /** Peak resident set size of the process. */
   peakRssMb: number
   rssSource: string
   exitCode: number
   /** CPU used by other work on the machine just before the run (percent of one core). */
   busyBeforePercent: number
+  /** CPU during the run, of 200 %: laan itself, PostgreSQL, and other work on the machine. */
+  cpu: CpuShare | null
+  /** The receivables reconciliation after the run (only at scales up to 0.1). */
+  reconciled: boolean | null
   result: Record<string, unknown> | null
 }
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const TIME = '/usr/bin/time'
-
 /**
- * Runs the real nightly job (`node bin/laan.js run nightly …`) as a child process against `url` and
- * measures its wall time and peak memory: with GNU time when installed, else through a wrapper that
- * prints process.resourceUsage().maxRSS when the CLI exits.
+ * Runs the real nightly job (`node bin/laan.js run nightly …`, which runs the library's steps, then billing
+ * and dunning, then renders the new bills to the outbox) as a child process against `url`, and splits its
+ * time into those three parts.
  */
 export async function runNightlyBench(
   url: string,
   businessDate: string,
+  expected: DueTonight | null,
   quietWaitSeconds: number,
+  reconcileAfter: boolean,
 ): Promise<NightlyFigures> {
   const args = ['run', 'nightly', '--municipality', MUNICIPALITY, '--date', businessDate]
-  const useTime = existsSync(TIME)
-  const [file, argv] = useTime
-    ? [TIME, ['-v', process.execPath, 'bin/laan.js', ...args]]
-    : [process.execPath, ['--import', 'tsx', 'bench/nightly-child.ts', ...args]]
-  const command = `DATABASE_URL=${url} ${useTime ? 'node bin/laan.js' : 'node --import tsx bench/nightly-child.ts'} ${args.join(' ')}`
+  const outbox = mkdtempSync(join(tmpdir(), 'laan-bench-outbox-'))
   const busyBeforePercent = await waitForQuiet('nightly', quietWaitSeconds)
-  console.log(`[nightly] ${command}`)
-  const started = performance.now()
-  const child = spawn(file, argv, {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, LAAN_SCHEDULER: '0', LAAN_DEMO_DATA: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk
-  })
-  let jobSeconds: number | null = null
-  let peakKb: number | null = null
-  const stderrTail: string[] = []
-  let lastProgress = 0
-  createInterface({ input: child.stderr }).on('line', (line) => {
-    const finished = /^finished in ([\d.]+) s/.exec(line)
-    if (finished) jobSeconds = Number(finished[1])
-    const rss =
-      /Maximum resident set size \(kbytes\): (\d+)/.exec(line) ?? /^bench-max-rss-kb: (\d+)/.exec(line)
-    if (rss) peakKb = Number(rss[1])
-    if (/^\s+\S.*:/.test(line) && useTime) return // the rest of GNU time's report
-    stderrTail.push(line)
-    if (stderrTail.length > 30) stderrTail.shift()
-    // Progress lines come per batch; show about one a second.
-    const now = performance.now()
-    if (!/: batch \d+/.test(line) || now - lastProgress > 1000 || finished) {
-      lastProgress = now
-      console.log(`[nightly]   ${line}`)
-    }
-  })
-  const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)))
-  const wallSeconds = (performance.now() - started) / 1000
-  let result: Record<string, unknown> | null = null
+  const run = await runCli(
+    'nightly',
+    args,
+    { DATABASE_URL: url, LAAN_OUTBOX_DIR: outbox },
+    { showLine: (line) => !/: batch \d+/.test(line) },
+  )
+  rmSync(outbox, { recursive: true, force: true })
+  const result = parseJson(run.stdout)
+
+  let phases: NightlyFigures['phases'] = null
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
   try {
-    result = JSON.parse(stdout) as Record<string, unknown>
-  } catch {
-    result = null
+    const { rows } = await client.query<{ job: string; started: string; finished: string | null }>(
+      `select job, (extract(epoch from started_at) * 1000)::bigint as started,
+              (extract(epoch from finished_at) * 1000)::bigint as finished
+         from job_runs where municipality = $1 and business_date = $2`,
+      [MUNICIPALITY, businessDate],
+    )
+    const job = (name: string) => rows.find((r) => r.job === name)
+    const library = job('nightly')
+    const billing = job('receivables')
+    if (library?.finished && billing?.finished) {
+      const seconds = (from: number, to: number) => Math.round((to - from) / 10) / 100
+      phases = {
+        librarySeconds: seconds(Number(library.started), Number(library.finished)),
+        billingSeconds: seconds(Number(billing.started), Number(billing.finished)),
+        deliverySeconds: run.finishedAt === null ? null : seconds(Number(billing.finished), run.finishedAt),
+      }
+    }
+  } finally {
+    await client.end()
   }
-  if (exitCode !== 0) {
-    console.error(`[nightly] exited with ${exitCode}; last output:\n${stderrTail.join('\n')}`)
+
+  const billing = result?.billing as Record<string, number> | null | undefined
+  const billingAsExpected =
+    expected && billing
+      ? billing.bills === expected.bills &&
+        billing.collections === expected.collections &&
+        billing.interestLines === expected.interest &&
+        billing.dunningLetters === expected.dunningLetters &&
+        billing.transferNotices === expected.transferNotices &&
+        billing.transfers === expected.transfers &&
+        billing.payouts === expected.payouts
+      : null
+  if (billingAsExpected === false) {
+    console.log(
+      `[nightly] billing did other work than the generated data has due (${JSON.stringify(expected)}): ` +
+        'the generator is out of step with the billing rules',
+    )
+  }
+  let reconciled: boolean | null = null
+  if (reconcileAfter && run.exitCode === 0) {
+    const check = await checkReceivables(url, localDateOf(systemClock.now()))
+    for (const line of check.lines) console.log(`[nightly] reconciliation after the run: ${line}`)
+    reconciled = check.ok
   }
   return {
-    command,
+    command: run.command,
     businessDate,
-    wallSeconds: Math.round(wallSeconds * 100) / 100,
-    jobSeconds,
-    peakRssMb: peakKb === null ? Number.NaN : Math.round(peakKb / 102.4) / 10,
-    rssSource: useTime ? 'GNU time -v (maximum resident set size)' : 'process.resourceUsage().maxRSS',
-    exitCode,
+    wallSeconds: run.wallSeconds,
+    jobSeconds: run.jobSeconds,
+    phases,
+    outbox: `${outbox} (removed)`,
+    expected,
+    billingAsExpected,
+    peakRssMb: run.peakRssMb,
+    rssSource: run.rssSource,
+    exitCode: run.exitCode,
     busyBeforePercent,
+    cpu: run.cpu,
+    reconciled,
     result,
   }
 }

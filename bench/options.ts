@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 
-export type Part = 'nightly' | 'http'
+export type Part = 'nightly' | 'http' | 'import'
 
 export interface BenchOptions {
   /** 1 = København: 600,000 patrons, 2,000,000 items, 1,000,000 open loans. */
@@ -26,13 +26,18 @@ export interface BenchOptions {
   suggestedIndexes: boolean
   /** Before each measurement, wait up to this long for other work on the machine to stop. */
   quietWaitSeconds: number
+  /** Payments in the camt.054 file of the import test; by default 100,000 × scale. */
+  payments: number
 }
 
 const HELP = `npm run bench -- [options]
 
   --scale <f>          data size relative to København (default 1: 600,000 patrons,
-                       2,000,000 items, 1,000,000 open loans); e.g. 0.01 for a quick run
-  --only <part>        nightly | http (default both)
+                       2,000,000 items, 1,000,000 open loans, about 500,000 open claims);
+                       e.g. 0.01 for a quick run
+  --only <part>        nightly | http | import (default all three; the nightly run includes
+                       billing and dunning)
+  --payments <n>       payments in the camt.054 file of the import test (default 100,000 × scale)
   --regenerate         rebuild the bench database even if a complete one exists
   --drop               drop the bench databases at the end
   --server-url <url>   PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
@@ -79,6 +84,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       results: { type: 'string' },
       'suggested-indexes': { type: 'boolean' },
       'quiet-wait': { type: 'string' },
+      payments: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -90,8 +96,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   const flag = (v: boolean | undefined, name: string) =>
     v ?? ['1', 'true', 'yes'].includes((env[name] ?? '').toLowerCase())
   const only = values.only ?? env.BENCH_ONLY ?? null
-  if (only !== null && only !== 'nightly' && only !== 'http') {
-    throw new Error(`--only must be nightly or http, got ${only}`)
+  if (only !== null && only !== 'nightly' && only !== 'http' && only !== 'import') {
+    throw new Error(`--only must be nightly, http or import, got ${only}`)
   }
   const database = values.database ?? env.BENCH_DATABASE ?? 'laan_bench'
   if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`--database must be a plain identifier`)
@@ -100,8 +106,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     throw new Error(`the bench runs against a local server only, got ${host}`)
   }
+  const scale = number('scale', values.scale ?? env.BENCH_SCALE, 1, 0.001, 1)
   return {
-    scale: number('scale', values.scale ?? env.BENCH_SCALE, 1, 0.001, 1),
+    scale,
     only,
     regenerate: flag(values.regenerate, 'BENCH_REGENERATE'),
     drop: flag(values.drop, 'BENCH_DROP'),
@@ -116,6 +123,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     results: values.results ?? env.BENCH_RESULTS ?? 'bench/results/latest.json',
     quietWaitSeconds: number('quiet-wait', values['quiet-wait'] ?? env.BENCH_QUIET_WAIT, 120, 0, 3600),
     suggestedIndexes: flag(values['suggested-indexes'], 'BENCH_SUGGESTED_INDEXES'),
+    payments: number(
+      'payments',
+      values.payments ?? env.BENCH_PAYMENTS,
+      Math.max(100, Math.round(100_000 * scale)),
+      1,
+      1_000_000,
+    ),
   }
 }
 

@@ -1,5 +1,7 @@
+import type { CpuShare } from './cpu.ts'
 import type { BenchDataInfo } from './generate.ts'
 import type { HttpFigures } from './http.ts'
+import type { ImportFigures } from './import.ts'
 import type { NightlyFigures } from './nightly.ts'
 
 export interface BenchResults {
@@ -9,13 +11,18 @@ export interface BenchResults {
   data: BenchDataInfo & { reused: boolean }
   nightly: NightlyFigures | null
   http: HttpFigures | null
+  import: ImportFigures | null
 }
 
 const n = (value: number | null | undefined) => (value ?? Number.NaN).toLocaleString('en')
 const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED')
 
+const cpuText = (cpu: CpuShare) =>
+  `laan ${cpu.serverPercent} %, PostgreSQL ${cpu.postgresPercent} %, other work ${cpu.otherPercent} %`
+
 export function printReport(results: BenchResults): void {
   const { data, nightly, http } = results
+  const bankImport = results.import
   const rows: Array<[string, string, string, string]> = []
   rows.push([
     'data generation',
@@ -23,6 +30,16 @@ export function printReport(results: BenchResults): void {
     '',
     '',
   ])
+  const receivables = data.receivables
+  if (receivables) {
+    rows.push([
+      'receivables',
+      `${n(receivables.openClaims)} open claims (${n(receivables.partPaidClaims)} part paid) of ${n(receivables.claims)}; ` +
+        `${n(receivables.debtors)} debtors, ${n(receivables.claimLines)} lines, ${n(receivables.ledgerEntries)} ledger entries`,
+      '',
+      '',
+    ])
+  }
   if (nightly) {
     rows.push([
       'nightly run: wall time',
@@ -30,12 +47,56 @@ export function printReport(results: BenchResults): void {
       '< 30 s',
       verdict(nightly.exitCode === 0 && nightly.wallSeconds < 30),
     ])
+    const r = nightly.result
+    const phases = nightly.phases
+    if (phases) {
+      rows.push([
+        '  library steps',
+        `${phases.librarySeconds} s: ${n(Number(r?.declaredLost ?? 0))} lost, ${n(Number(r?.chargesCreated ?? 0))} charges, ${n(Number(r?.feeBlockActions ?? 0))} block actions`,
+        '< 30 s',
+        verdict(phases.librarySeconds < 30),
+      ])
+      const b = (r?.billing ?? {}) as Record<string, number>
+      rows.push([
+        `  billing and dunning, ${n(receivables?.openClaims)} open claims`,
+        `${phases.billingSeconds} s: ${n(b.bills)} bills, ${n(b.collections)} collections, ${n(b.interestLines)} interest lines, ` +
+          `${n(b.dunningLetters)} letters, ${n(b.transferNotices)} notices, ${n(b.transfers)} transfers, ${n(b.payouts)} payouts`,
+        '< 20 s',
+        verdict(nightly.exitCode === 0 && phases.billingSeconds < 20),
+      ])
+      if (nightly.billingAsExpected === false) {
+        rows.push(['    generated data', 'billing did other work than the data has due', '', 'caution'])
+      }
+      const d = (r?.delivery ?? {}) as Record<string, number>
+      rows.push([
+        '  bill delivery (PDF, MeMo)',
+        `${phases.deliverySeconds ?? '?'} s: ${n(d.delivered)} documents (${n(d.digitalPost)} Digital Post, ${n(d.letters)} letters), ${n(d.skipped)} skipped`,
+        '',
+        '',
+      ])
+    }
     rows.push([
       'nightly run: peak RSS',
       `${nightly.peakRssMb} MB`,
       '< 500 MB',
       verdict(nightly.peakRssMb < 500),
     ])
+    if (nightly.reconciled !== null) {
+      rows.push([
+        '  reconciliation after',
+        nightly.reconciled ? 'ok' : 'FAILED',
+        '',
+        verdict(nightly.reconciled),
+      ])
+    }
+    if (nightly.cpu) {
+      rows.push([
+        '  CPU (of 200 %)',
+        cpuText(nightly.cpu),
+        '',
+        nightly.cpu.otherPercent > 25 ? 'caution' : '',
+      ])
+    }
     if (nightly.busyBeforePercent > 25) {
       rows.push([
         '  machine busy before',
@@ -44,13 +105,45 @@ export function printReport(results: BenchResults): void {
         'caution',
       ])
     }
-    const r = nightly.result
-    if (r) {
+  }
+  if (bankImport) {
+    const r = (bankImport.result ?? {}) as Record<string, number>
+    const p = bankImport.payments
+    rows.push([
+      `camt.054 import, ${n(p.total)} payments`,
+      `${bankImport.wallSeconds} s wall (job ${bankImport.jobSeconds ?? '?'} s): ${n(r.applied)} applied, ${n(r.unmatched)} unmatched, ${n(r.duplicates)} duplicates`,
+      '< 20 s',
+      verdict(bankImport.exitCode === 0 && bankImport.wallSeconds < 20),
+    ])
+    rows.push([
+      '  file',
+      `${bankImport.fileMb} MB: ${n(p.exact)} exact, ${n(p.partial)} partial, ${n(p.over)} over, ${n(p.unknown)} unknown payment IDs`,
+      '',
+      '',
+    ])
+    rows.push(['  peak RSS', `${bankImport.peakRssMb} MB`, '', ''])
+    if (bankImport.reconciled !== null) {
       rows.push([
-        'nightly run: work',
-        `${n(Number(r.declaredLost ?? 0))} lost, ${n(Number(r.chargesCreated ?? 0))} charges, ${n(Number(r.feeBlockActions ?? 0))} block actions`,
+        '  reconciliation after',
+        bankImport.reconciled ? 'ok' : 'FAILED',
         '',
+        verdict(bankImport.reconciled),
+      ])
+    }
+    if (bankImport.cpu) {
+      rows.push([
+        '  CPU (of 200 %)',
+        cpuText(bankImport.cpu),
         '',
+        bankImport.cpu.otherPercent > 25 ? 'caution' : '',
+      ])
+    }
+    if (bankImport.busyBeforePercent > 25) {
+      rows.push([
+        '  machine busy before',
+        `${bankImport.busyBeforePercent} % CPU used by other work`,
+        '',
+        'caution',
       ])
     }
   }

@@ -1,10 +1,12 @@
 // `npm run bench`: builds (or reuses) a København-sized database on the PostgreSQL server, then measures the
-// nightly run and the HTTP checkout/checkin path. See bench/README.md.
+// nightly run (library steps, billing and dunning, bill delivery), the HTTP checkout/checkin path and the
+// import of a bank file. See bench/README.md.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { copyDatabase, createSuggestedIndexes, dropDatabase, ensureBenchData } from './generate.ts'
 import { type HttpFigures, runHttpBench } from './http.ts'
-import { runNightlyBench } from './nightly.ts'
+import { type ImportFigures, runImportBench } from './import.ts'
+import { type NightlyFigures, runNightlyBench } from './nightly.ts'
 import { databaseUrl, parseOptions } from './options.ts'
 import { printReport } from './report.ts'
 
@@ -18,20 +20,39 @@ const { info, reused } = await ensureBenchData(
   options.scale,
   options.regenerate,
 )
-// The nightly run and the HTTP test change data: they work on a fresh copy, so reruns start alike.
-const copySeconds = await copyDatabase(options.serverUrl, options.database, runDatabase)
-console.log(`[bench] working copy ${runDatabase} made in ${copySeconds.toFixed(1)} s`)
+// The nightly run, the HTTP test and the import change data: each part works on a fresh copy, so reruns start
+// alike (the HTTP test follows the nightly run on its copy, as the service follows the night).
 const runUrl = databaseUrl(options.serverUrl, runDatabase)
-if (options.suggestedIndexes) {
-  console.log('[bench] --suggested-indexes: adding the indexes the bench suggests to the working copy')
-  await createSuggestedIndexes(options.serverUrl, runDatabase)
+async function freshCopy(): Promise<void> {
+  const copySeconds = await copyDatabase(options.serverUrl, options.database, runDatabase)
+  console.log(`[bench] working copy ${runDatabase} made in ${copySeconds.toFixed(1)} s`)
+  if (options.suggestedIndexes) {
+    console.log('[bench] --suggested-indexes: adding the indexes the bench suggests to the working copy')
+    await createSuggestedIndexes(options.serverUrl, runDatabase)
+  }
 }
+// Reconciling after a run takes ~20 s at full scale: only at small scales (bench/check-receivables.ts otherwise).
+const reconcileAfter = options.scale <= 0.1
 
-const nightly =
-  options.only === 'http' ? null : await runNightlyBench(runUrl, info.businessDate, options.quietWaitSeconds)
+let nightly: NightlyFigures | null = null
 let http: HttpFigures | null = null
-if (options.only !== 'nightly') {
-  http = await runHttpBench(runUrl, options)
+let bankImport: ImportFigures | null = null
+if (options.only !== 'import') {
+  await freshCopy()
+  if (options.only !== 'http') {
+    nightly = await runNightlyBench(
+      runUrl,
+      info.businessDate,
+      info.receivables?.dueTonight ?? null,
+      options.quietWaitSeconds,
+      reconcileAfter,
+    )
+  }
+  if (options.only !== 'nightly') http = await runHttpBench(runUrl, options)
+}
+if (options.only === null || options.only === 'import') {
+  await freshCopy()
+  bankImport = await runImportBench(runUrl, options.payments, options.quietWaitSeconds, reconcileAfter)
 }
 
 if (options.drop) {
@@ -49,12 +70,14 @@ const results = {
   data: { ...info, reused },
   nightly,
   http,
+  import: bankImport,
 }
 mkdirSync(dirname(options.results), { recursive: true })
 writeFileSync(options.results, `${JSON.stringify(results, null, 2)}\n`)
 printReport(results)
 console.log(`\n[bench] results written to ${options.results}`)
 if (nightly && nightly.exitCode !== 0) process.exitCode = 1
+if (bankImport && bankImport.exitCode !== 0) process.exitCode = 1
 if (http?.status === 'failed') process.exitCode = 1
 
 async function machineInfo() {

@@ -1,0 +1,62 @@
+// Diagnosis: imports a camt.054 file in process on a database and sums the time spent per SQL statement shape.
+//   node --import tsx bench/profile-import.ts <database url> [payments]
+// Writes a file of `payments` (default 2,000) payments for the database's open claims as the bench does
+// (bench/import.ts). Use it on a fresh copy: createdb -T laan_bench laan_bench_profile.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { Database } from '../src/db/schema.ts'
+import { importBankFile } from '../src/receivables/bank-import.ts'
+import { createServices } from '../src/services.ts'
+import { systemClock } from '../src/shared/clock.ts'
+import { MUNICIPALITY } from './generate.ts'
+import { writeBankFile } from './import.ts'
+
+const [url, count] = process.argv.slice(2)
+if (!url) {
+  console.error('usage: node --import tsx bench/profile-import.ts <database url> [payments]')
+  process.exit(2)
+}
+const dir = mkdtempSync(join(tmpdir(), 'laan-profile-camt-'))
+const file = join(dir, 'camt054.xml')
+await writeBankFile(url, Number(count ?? 2000), file)
+pg.types.setTypeParser(1082, (value: string) => value)
+const stats = new Map<string, { count: number; ms: number }>()
+const db = new Kysely<Database>({
+  dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 4 }) }),
+  plugins: [new CamelCasePlugin()],
+  log: (event) => {
+    // One shape per statement: parameters and IN lists folded.
+    const shape = event.query.sql
+      .replace(/\$\d+(, \$\d+)*/g, '$n')
+      .replace(/\s+/g, ' ')
+      .slice(0, 160)
+    const entry = stats.get(shape) ?? { count: 0, ms: 0 }
+    entry.count++
+    entry.ms += event.queryDurationMillis
+    stats.set(shape, entry)
+  },
+})
+const services = await createServices({ db, clock: systemClock })
+stats.clear()
+const started = performance.now()
+const result = await importBankFile(services, MUNICIPALITY, readFileSync(file, 'utf8'), systemClock.now())
+const total = performance.now() - started
+await db.destroy()
+rmSync(dir, { recursive: true, force: true })
+console.log(JSON.stringify(result))
+console.log(`total ${(total / 1000).toFixed(1)} s; time in SQL by statement:`)
+const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms)
+let inSql = 0
+let statements = 0
+for (const [shape, { count, ms }] of rows) {
+  inSql += ms
+  statements += count
+  console.log(`${(ms / 1000).toFixed(2).padStart(7)} s ${String(count).padStart(7)}×  ${shape}`)
+}
+console.log(
+  `${(inSql / 1000).toFixed(1)} s in SQL (${statements} statements, ${(statements / result.payments).toFixed(1)} per payment), ` +
+    `${((total - inSql) / 1000).toFixed(1)} s elsewhere`,
+)
