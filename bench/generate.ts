@@ -1,5 +1,6 @@
 import pg from 'pg'
 import { openDatabase } from '../src/db/database.ts'
+import { migrateToLatest } from '../src/db/migrate.ts'
 import { PolicyCatalog } from '../src/policy/policy-catalog.ts'
 import { readPolicyFiles } from '../src/policy/policy-files.ts'
 import { isBankDay } from '../src/receivables/bank-days.ts'
@@ -152,6 +153,14 @@ export async function ensureBenchData(
     log(
       `reusing ${database} (scale ${scale}, generated ${existing.generatedAt}, business date ${existing.businessDate}); --regenerate to rebuild`,
     )
+    // Migrations added since the data were made run once here, not in every measured run on a copy.
+    const handle = await openDatabase({ url: databaseUrl(serverUrl, database) })
+    try {
+      const applied = await migrateToLatest(handle.db as never)
+      if (applied.length > 0) log(`migrated ${database}: ${applied.join(', ')}`)
+    } finally {
+      await handle.close()
+    }
     return { info: existing, reused: true }
   }
   if (existing) log(`rebuilding ${database}: ${regenerate ? '--regenerate' : 'different scale or version'}`)

@@ -669,7 +669,7 @@ export async function loadReceivables(
       'receivables: claims',
       `insert into claims (id, municipality, issuer_id, debtor_id, legal_kind, title, amount, paid, status, claim_date,
                          created_at, deadline, payment_id, dunning_letters, last_letter_on, last_letter_deadline,
-                         transfer_notice_on, transferred_on, betalingsservice)
+                         transfer_notice_on, transferred_on, betalingsservice, billed_on)
      select cl.id, ${M}, ${issuerId}, cl.debtor_id, cl.legal_kind,
             case when cl.has_replacement then 'Erstatning for bortkommet materiale' else 'Gebyr for for sen aflevering' end,
             cl.principal + cl.fees,
@@ -677,7 +677,8 @@ export async function loadReceivables(
             cl.status, cl.c, cl.created_at, cl.c + ${dl}, cl.payment_id, cl.letters,
             cl.c + cl.last_letter_o, cl.c + cl.last_letter_deadline_o,
             case when cl.has_notice then cl.c + cl.notice_off end,
-            case when cl.status = 'transferred' then cl.c + cl.transfer_off end, cl.bs
+            case when cl.status = 'transferred' then cl.c + cl.transfer_off end, cl.bs,
+            case when cl.lim >= 1 then cl.c + 1 end
        from bench_claims cl`,
     ]
     const transfers: Job = [

@@ -232,6 +232,7 @@ export interface ClaimTable {
   externalRef: string | null
   onPlan: Generated<boolean>
   deadlineExtended: Generated<boolean>
+  billedOn: Generated<DateColumn | null>
 }
 
 export interface InstalmentPlanTable {

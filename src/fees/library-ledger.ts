@@ -107,35 +107,52 @@ export function createLibraryLedger(policies: PolicyCatalog): LibraryLedger {
       }
     },
 
-    async adjustmentAdded(trx, adjustment, at) {
-      const version = policies.has(adjustment.municipality)
-        ? policies.inForce(adjustment.municipality, adjustment.date).version
-        : 0
-      const row = await trx
-        .insertInto('charges')
-        .values({
-          municipality: adjustment.municipality,
-          patronId: adjustment.patronId,
-          loanId: null,
-          itemId: null,
-          kind: adjustment.kind,
-          amount: adjustment.amount,
-          chargeDate: adjustment.date,
-          createdAt: at,
-          policyVersion: version,
-          rule: `receivables-${adjustment.kind}`,
-          dueDate: null,
-          daysOverdue: null,
-          explanation: adjustment.explanation,
-          details: JSON.stringify(adjustment.details),
-          settledAt: null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      if (policies.has(adjustment.municipality)) {
-        await evaluateFeeBlocks(trx, policies, adjustment.municipality, [adjustment.patronId], at, false)
+    async adjustmentsAdded(trx, adjustments, at) {
+      if (adjustments.length === 0) return []
+      // Ids taken first, so that each fee's charge id is known without relying on the order of RETURNING.
+      const ids = (
+        await sql<{ id: number }>`
+          select nextval(pg_get_serial_sequence('charges', 'id'))::int as id
+          from generate_series(1, ${adjustments.length})
+        `.execute(trx)
+      ).rows.map((r) => r.id)
+      const rows = adjustments.map((adjustment, index) => ({
+        id: ids[index] as number,
+        municipality: adjustment.municipality,
+        patronId: adjustment.patronId,
+        loanId: null,
+        itemId: null,
+        kind: adjustment.kind,
+        amount: adjustment.amount,
+        chargeDate: adjustment.date,
+        createdAt: at,
+        policyVersion: policies.has(adjustment.municipality)
+          ? policies.inForce(adjustment.municipality, adjustment.date).version
+          : 0,
+        rule: `receivables-${adjustment.kind}`,
+        dueDate: null,
+        daysOverdue: null,
+        explanation: adjustment.explanation,
+        details: JSON.stringify(adjustment.details),
+        settledAt: null,
+      }))
+      for (let i = 0; i < rows.length; i += 1000) {
+        await trx
+          .insertInto('charges')
+          .values(rows.slice(i, i + 1000))
+          .execute()
       }
-      return row.id
+      const patronsBy = new Map<string, number[]>()
+      for (const adjustment of adjustments) {
+        const list = patronsBy.get(adjustment.municipality) ?? []
+        list.push(adjustment.patronId)
+        patronsBy.set(adjustment.municipality, list)
+      }
+      for (const [municipality, patronIds] of patronsBy) {
+        if (policies.has(municipality))
+          await evaluateFeeBlocks(trx, policies, municipality, patronIds, at, false)
+      }
+      return ids
     },
   }
 }

@@ -5,7 +5,7 @@ import type { Clock } from '../shared/clock.ts'
 import { formatKroner } from '../shared/money.ts'
 import { addDays, formatDanishDate, type LocalDate } from '../shared/time.ts'
 import { breakMissedPlans } from './claim-actions.ts'
-import { ACCOUNTS, type Posting, post, recordEvents, refreshClaims } from './claim-repository.ts'
+import { ACCOUNTS, type Posting, post, recordEvents } from './claim-repository.ts'
 import { interestFor, ladderFor, monthsStartedAfter, nextDunningStep } from './claim-rules.ts'
 import type { LibraryLedger } from './receivables-port.ts'
 import type { ReceivablesService } from './receivables-service.ts'
@@ -47,6 +47,19 @@ export interface BillingResult {
 }
 
 const JOB = 'receivables'
+
+/** A fee to add to a claim: a dunning fee or a month's interest. */
+interface FeeLine {
+  claim: Pick<ClaimRow, 'id' | 'debtorId' | 'paymentId'>
+  kind: 'dunning-fee' | 'interest'
+  amount: number
+  text: string
+}
+
+type DunningCandidate = Pick<
+  ClaimRow,
+  'legalKind' | 'deadline' | 'dunningLetters' | 'lastLetterOn' | 'lastLetterDeadline' | 'transferNoticeOn'
+> & { ladder: string | null }
 
 /**
  * The receivables' nightly run for one municipality and business date: hands over charges whose delay has
@@ -117,6 +130,20 @@ export async function runBilling(
     }
   }
 
+  /** Runs `step` over `ids` in batches, each in its own transaction; `body` answers how many it handled. */
+  async function overBatches(
+    step: BillingProgress['step'],
+    ids: readonly number[],
+    body: (trx: Trx, ids: number[], at: Date) => Promise<number>,
+  ): Promise<void> {
+    let processed = 0
+    for (let start = 0, batch = 1; start < ids.length; start += batchSize, batch++) {
+      const slice = ids.slice(start, start + batchSize)
+      processed += await db.transaction().execute((trx) => body(trx, slice, clock.now()))
+      await report({ step, batch, processed })
+    }
+  }
+
   // Charges whose hand-over waits (a delay, a minimum): they become claims once due.
   const delay = policy.handOver.delayDays.value
   const minimum = policy.handOver.minimumAmount.value
@@ -171,18 +198,9 @@ export async function runBilling(
         ])
         .where('claims.municipality', '=', municipality)
         .where('claims.status', '=', 'open')
+        .where('claims.billedOn', 'is', null)
         .where('claims.claimDate', '<', date)
         .where('claims.id', '>', lastId)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('bills')
-                .select('bills.id')
-                .whereRef('bills.claimId', '=', 'claims.id')
-                .where('bills.kind', '=', 'bill'),
-            ),
-          ),
-        )
         .orderBy('claims.id')
         .limit(batchSize)
         .execute()
@@ -229,16 +247,25 @@ export async function runBilling(
           detail: { channel: c.digitalPost ? 'digital-post' : 'letter' },
         })),
       )
+      await trx
+        .updateTable('claims')
+        .set({ billedOn: date })
+        .where(
+          'id',
+          'in',
+          toBill.map((c) => c.id),
+        )
+        .execute()
       result.bills += toBill.length
       return claims.length
     })
   }
 
   // Betalingsservice: a claim with a mandate is collected on its deadline.
-  await inBatches('collection', async (trx, at) => {
-    const due = await trx
+  {
+    const due = await db
       .selectFrom('claims')
-      .select(['id', 'paymentId', 'amount', 'paid', 'deadline'])
+      .select('id')
       .where('municipality', '=', municipality)
       .where('status', '=', 'open')
       .where('betalingsservice', '=', true)
@@ -255,59 +282,83 @@ export async function runBilling(
           ),
         ),
       )
-      .orderBy('id')
-      .limit(batchSize)
       .execute()
-    for (const claim of due) {
-      await receivables.payClaim(trx, {
-        municipality,
-        reference: claim.paymentId,
-        amount: claim.amount - claim.paid,
-        channel: 'betalingsservice',
-        at,
-        externalRef: `betalingsservice-${claim.id}-${date}`,
-      })
-    }
-    result.collections += due.length
-    return due.length
-  })
+    await overBatches(
+      'collection',
+      due.map((c) => c.id).sort((a, b) => a - b),
+      async (trx, ids, at) => {
+        const claims = await trx
+          .selectFrom('claims')
+          .select(['id', 'paymentId', 'amount', 'paid'])
+          .where('id', 'in', ids)
+          .where('status', '=', 'open')
+          .orderBy('id')
+          .execute()
+        for (const claim of claims) {
+          await receivables.payClaim(trx, {
+            municipality,
+            reference: claim.paymentId,
+            amount: claim.amount - claim.paid,
+            channel: 'betalingsservice',
+            at,
+            externalRef: `betalingsservice-${claim.id}-${date}`,
+          })
+        }
+        result.collections += claims.length
+        return claims.length
+      },
+    )
+  }
 
   // Instalment plans with a missed instalment end; the claim is dunned from that instalment's deadline.
   result.brokenPlans = await db
     .transaction()
     .execute((trx) => breakMissedPlans(trx, municipality, date, clock.now()))
 
-  // Interest, where the municipality sets it: a percentage of the unpaid principal per started month.
+  // Interest, where the municipality sets it: a percentage of the unpaid principal per started month. Only
+  // claims with a month begun since their last interest line are read and locked.
   const percent = policy.dunning.interestPercentPerStartedMonth.value
   if (percent > 0) {
-    let lastId = 0
-    await inBatches('interest', async (trx, at) => {
+    const candidates = await sql<{ id: number; deadline: LocalDate; charged: number }>`
+      select c.id, c.deadline, coalesce(i.charged, 0)::int as charged
+      from claims c
+      left join (
+        select claim_id, count(*) as charged from claim_lines where kind = 'interest' group by claim_id
+      ) i on i.claim_id = c.id
+      where c.municipality = ${municipality} and c.status = 'open' and c.legal_kind = 'public'
+        and not c.on_plan and c.deadline < ${date}
+      order by c.id
+    `.execute(db)
+    const due = candidates.rows
+      .filter((c) => monthsStartedAfter(c.deadline, date) > c.charged)
+      .map((c) => c.id)
+    await overBatches('interest', due, async (trx, ids, at) => {
       const claims = await trx
         .selectFrom('claims')
         .selectAll()
-        .where('municipality', '=', municipality)
+        .where('id', 'in', ids)
         .where('status', '=', 'open')
         .where('legalKind', '=', 'public')
         .where('onPlan', '=', false)
         .where('deadline', '<', date)
-        .where('id', '>', lastId)
         .orderBy('id')
-        .limit(batchSize)
+        .forUpdate()
         .execute()
       if (claims.length === 0) return 0
-      lastId = (claims[claims.length - 1] as ClaimRow).id
       const lines = await trx
         .selectFrom('claimLines')
-        .select(['claimId', 'kind', 'amount', 'paid', 'status', 'chargeId'])
+        .select(['claimId', 'kind', 'amount', 'paid', 'status'])
         .where(
           'claimId',
           'in',
           claims.map((c) => c.id),
         )
         .execute()
-      const added: { claim: ClaimRow; amount: number; months: number }[] = []
+      const linesOf = new Map<number, typeof lines>()
+      for (const line of lines) linesOf.set(line.claimId, [...(linesOf.get(line.claimId) ?? []), line])
+      const added: FeeLine[] = []
       for (const claim of claims) {
-        const own = lines.filter((l) => l.claimId === claim.id)
+        const own = linesOf.get(claim.id) ?? []
         const charged = own.filter((l) => l.kind === 'interest').length
         const months = monthsStartedAfter(claim.deadline as string, date)
         const principal = own
@@ -316,147 +367,229 @@ export async function runBilling(
         const amount = interestFor(principal, percent)
         // One line per started month, also for months begun on nights without a run.
         if (amount > 0) {
-          for (let month = charged + 1; month <= months; month++) added.push({ claim, amount, months: month })
+          for (let month = charged + 1; month <= months; month++) {
+            added.push({
+              claim,
+              kind: 'interest',
+              amount,
+              text: `Rente for ${month}. påbegyndte måned efter fristen`,
+            })
+          }
         }
       }
-      for (const { claim, amount, months } of added) {
-        await addFeeLine(
-          trx,
-          claim,
-          'interest',
-          amount,
-          `Rente for ${months}. påbegyndte måned efter fristen`,
-          date,
-          at,
-        )
+      await addFeeLines(trx, added, date, at)
+      const raised = new Map<number, number>()
+      for (const fee of added) raised.set(fee.claim.id, (raised.get(fee.claim.id) ?? 0) + fee.amount)
+      if (raised.size > 0) {
+        await sql`
+          update claims set amount = claims.amount + v.amount
+          from unnest(${[...raised.keys()]}::int[], ${[...raised.values()]}::int[]) as v(id, amount)
+          where claims.id = v.id
+        `.execute(trx)
       }
       result.interestLines += added.length
       return claims.length
     })
   }
 
-  // Dunning: letters, the written notice and the transfer to Gældsstyrelsen.
+  // Dunning: letters, the written notice and the transfer to Gældsstyrelsen. A first read without locks
+  // skips the claims that cannot be due (waiting for a letter's or the notice's deadline); the rules then
+  // decide on the rest, again under lock.
   {
-    let lastId = 0
-    await inBatches('dunning', async (trx, at) => {
+    const transferAfter = policy.transfer.afterLastDeadlineDays.value
+    const ladders = Object.values(policy.dunning.ladders.value)
+    const firstLetterFrom = addDays(date, -Math.min(...ladders.map((l) => l.firstAfterDays)))
+    const fewestLetters = Math.min(...ladders.map((l) => l.fees.length))
+    const stepOf = (claim: DunningCandidate) =>
+      claim.deadline === null
+        ? null
+        : nextDunningStep(
+            {
+              deadline: claim.deadline,
+              dunningLetters: claim.dunningLetters,
+              lastLetterOn: claim.lastLetterOn,
+              lastLetterDeadline: claim.lastLetterDeadline,
+              transferNoticeOn: claim.transferNoticeOn,
+            },
+            ladderFor(policy, claim.legalKind, claim.ladder),
+            transferAfter,
+            date,
+          )
+    const candidates = await db
+      .selectFrom('claims')
+      .innerJoin('issuers', 'issuers.id', 'claims.issuerId')
+      .select([
+        'claims.id',
+        'claims.legalKind',
+        'claims.deadline',
+        'claims.dunningLetters',
+        'claims.lastLetterOn',
+        'claims.lastLetterDeadline',
+        'claims.transferNoticeOn',
+        'issuers.ladder',
+      ])
+      .where('claims.municipality', '=', municipality)
+      .where('claims.status', '=', 'open')
+      .where('claims.onPlan', '=', false)
+      .where('claims.deadline', '<', date)
+      .where(({ eb, and, or }) =>
+        or([
+          and([
+            eb('claims.transferNoticeOn', 'is', null),
+            or([eb('claims.lastLetterDeadline', 'is', null), eb('claims.lastLetterDeadline', '<', date)]),
+            or([eb('claims.dunningLetters', '>', 0), eb('claims.deadline', '<=', firstLetterFrom)]),
+          ]),
+          and([
+            eb('claims.transferNoticeOn', 'is not', null),
+            or([
+              eb('claims.transferNoticeOn', '<=', addDays(date, -transferAfter)),
+              eb('claims.dunningLetters', '<', fewestLetters),
+            ]),
+          ]),
+        ]),
+      )
+      .orderBy('claims.id')
+      .execute()
+    const due = candidates.filter((c) => stepOf(c) !== null).map((c) => c.id)
+    await overBatches('dunning', due, async (trx, ids, at) => {
       const claims = await trx
         .selectFrom('claims')
         .innerJoin('issuers', 'issuers.id', 'claims.issuerId')
         .innerJoin('debtors', 'debtors.id', 'claims.debtorId')
         .selectAll('claims')
         .select(['issuers.ladder', 'debtors.digitalPost'])
-        .where('claims.municipality', '=', municipality)
+        .where('claims.id', 'in', ids)
         .where('claims.status', '=', 'open')
         .where('claims.onPlan', '=', false)
         .where('claims.deadline', '<', date)
-        .where('claims.id', '>', lastId)
         .orderBy('claims.id')
-        .limit(batchSize)
         .forUpdate(['claims'])
         .execute()
-      if (claims.length === 0) return 0
-      lastId = (claims[claims.length - 1] as ClaimRow).id
-      const transferAfter = policy.transfer.afterLastDeadlineDays.value
+      const letters: { claim: (typeof claims)[number]; number: number; fee: number; deadline: LocalDate }[] =
+        []
+      const notices: { claim: (typeof claims)[number]; deadline: LocalDate }[] = []
+      const transfers: (typeof claims)[number][] = []
       for (const claim of claims) {
-        if (claim.deadline === null) continue
-        const ladder = ladderFor(policy, claim.legalKind, claim.ladder)
-        const step = nextDunningStep(
-          {
-            deadline: claim.deadline,
-            dunningLetters: claim.dunningLetters,
-            lastLetterOn: claim.lastLetterOn,
-            lastLetterDeadline: claim.lastLetterDeadline,
-            transferNoticeOn: claim.transferNoticeOn,
-          },
-          ladder,
-          transferAfter,
-          date,
-        )
-        if (!step) continue
-        const channel = claim.digitalPost ? ('digital-post' as const) : ('letter' as const)
-        if (step.kind === 'letter') {
-          await addFeeLine(
-            trx,
-            claim,
-            'dunning-fee',
-            step.fee,
-            `Rykkergebyr, rykker nr. ${step.number} af ${formatDanishDate(date)}`,
-            date,
-            at,
+        const step = stepOf(claim)
+        if (step?.kind === 'letter') letters.push({ claim, ...step })
+        else if (step?.kind === 'transfer-notice') notices.push({ claim, deadline: step.deadline })
+        else if (step?.kind === 'transfer') transfers.push(claim)
+      }
+      const channelOf = (claim: { digitalPost: boolean }) =>
+        claim.digitalPost ? ('digital-post' as const) : ('letter' as const)
+      const events: Parameters<typeof recordEvents>[1][number][] = []
+
+      await addFeeLines(
+        trx,
+        letters.map(({ claim, number, fee }) => ({
+          claim,
+          kind: 'dunning-fee' as const,
+          amount: fee,
+          text: `Rykkergebyr, rykker nr. ${number} af ${formatDanishDate(date)}`,
+        })),
+        date,
+        at,
+      )
+      if (letters.length > 0) {
+        await sql`
+          update claims set
+            amount = claims.amount + v.fee,
+            dunning_letters = v.number,
+            last_letter_on = ${date},
+            last_letter_deadline = v.deadline
+          from unnest(
+            ${letters.map((l) => l.claim.id)}::int[],
+            ${letters.map((l) => l.fee)}::int[],
+            ${letters.map((l) => l.number)}::int[],
+            ${letters.map((l) => l.deadline)}::date[]
+          ) as v(id, fee, number, deadline)
+          where claims.id = v.id
+        `.execute(trx)
+      }
+      if (notices.length > 0) {
+        await trx
+          .updateTable('claims')
+          .set({ transferNoticeOn: date })
+          .where(
+            'id',
+            'in',
+            notices.map((n) => n.claim.id),
           )
-          await trx
-            .updateTable('claims')
-            .set({ dunningLetters: step.number, lastLetterOn: date, lastLetterDeadline: step.deadline })
-            .where('id', '=', claim.id)
-            .execute()
-          const open = claim.amount - claim.paid + step.fee
-          await trx
-            .insertInto('bills')
-            .values({
-              municipality,
-              claimId: claim.id,
-              debtorId: claim.debtorId,
-              kind: 'dunning-letter',
-              letterNumber: step.number,
-              sentOn: date,
-              sentAt: at,
-              channel,
-              amount: open,
-              fee: step.fee,
-              deadline: step.deadline,
-            })
-            .execute()
-          await recordEvents(trx, [
-            {
-              claimId: claim.id,
-              at,
-              kind: 'dunning-letter',
-              detail: { number: step.number, fee: step.fee, deadline: step.deadline },
-            },
-          ])
-          result.dunningLetters++
-        } else if (step.kind === 'transfer-notice') {
-          await trx.updateTable('claims').set({ transferNoticeOn: date }).where('id', '=', claim.id).execute()
-          await trx
-            .insertInto('bills')
-            .values({
-              municipality,
-              claimId: claim.id,
-              debtorId: claim.debtorId,
-              kind: 'transfer-notice',
-              sentOn: date,
-              sentAt: at,
-              channel,
-              amount: claim.amount - claim.paid,
-              deadline: step.deadline,
-            })
-            .execute()
-          await recordEvents(trx, [
-            { claimId: claim.id, at, kind: 'transfer-notice', detail: { deadline: step.deadline } },
-          ])
-          result.transferNotices++
-        } else {
-          await trx
-            .updateTable('claims')
-            .set({ status: 'transferred', transferredOn: date })
-            .where('id', '=', claim.id)
-            .execute()
-          await trx
-            .insertInto('transfers')
-            .values({
+          .execute()
+      }
+      const bills = [
+        ...letters.map(({ claim, number, fee, deadline }) => ({
+          municipality,
+          claimId: claim.id,
+          debtorId: claim.debtorId,
+          kind: 'dunning-letter' as const,
+          letterNumber: number,
+          sentOn: date,
+          sentAt: at,
+          channel: channelOf(claim),
+          amount: claim.amount - claim.paid + fee,
+          fee,
+          deadline,
+        })),
+        ...notices.map(({ claim, deadline }) => ({
+          municipality,
+          claimId: claim.id,
+          debtorId: claim.debtorId,
+          kind: 'transfer-notice' as const,
+          sentOn: date,
+          sentAt: at,
+          channel: channelOf(claim),
+          amount: claim.amount - claim.paid,
+          deadline,
+        })),
+      ]
+      for (let i = 0; i < bills.length; i += 1000) {
+        await trx
+          .insertInto('bills')
+          .values(bills.slice(i, i + 1000))
+          .execute()
+      }
+      for (const { claim, number, fee, deadline } of letters) {
+        events.push({ claimId: claim.id, at, kind: 'dunning-letter', detail: { number, fee, deadline } })
+      }
+      for (const { claim, deadline } of notices) {
+        events.push({ claimId: claim.id, at, kind: 'transfer-notice', detail: { deadline } })
+      }
+      if (transfers.length > 0) {
+        await trx
+          .updateTable('claims')
+          .set({ status: 'transferred', transferredOn: date })
+          .where(
+            'id',
+            'in',
+            transfers.map((c) => c.id),
+          )
+          .execute()
+        await trx
+          .insertInto('transfers')
+          .values(
+            transfers.map((claim) => ({
               municipality,
               claimId: claim.id,
               debtorId: claim.debtorId,
               amount: claim.amount - claim.paid,
               transferredOn: date,
-            })
-            .execute()
-          await recordEvents(trx, [
-            { claimId: claim.id, at, kind: 'transferred', detail: { amount: claim.amount - claim.paid } },
-          ])
-          result.transfers++
+            })),
+          )
+          .execute()
+        for (const claim of transfers) {
+          events.push({
+            claimId: claim.id,
+            at,
+            kind: 'transferred',
+            detail: { amount: claim.amount - claim.paid },
+          })
         }
       }
+      await recordEvents(trx, events)
+      result.dunningLetters += letters.length
+      result.transferNotices += notices.length
+      result.transfers += transfers.length
       return claims.length
     })
   }
@@ -513,53 +646,68 @@ export async function runBilling(
     return due.length
   })
 
-  /** A fee added to a claim (dunning fee, interest); on a library claim the library records it as a charge. */
-  async function addFeeLine(
-    trx: Trx,
-    claim: ClaimRow,
-    kind: 'dunning-fee' | 'interest',
-    amount: number,
-    text: string,
-    day: LocalDate,
-    at: Date,
-  ): Promise<void> {
-    const source = await trx
-      .selectFrom('claimLines')
-      .innerJoin('charges', 'charges.id', 'claimLines.chargeId')
-      .select('charges.patronId')
-      .where('claimLines.claimId', '=', claim.id)
-      .orderBy('claimLines.id')
-      .executeTakeFirst()
-    const chargeId = source
-      ? await library.adjustmentAdded(
-          trx,
-          {
-            municipality,
-            patronId: source.patronId,
-            kind,
-            amount,
-            date: day,
-            explanation: `${text}: ${formatKroner(amount)} på regning ${claim.paymentId}.`,
-            details: { claim: claim.id, paymentId: claim.paymentId },
-          },
-          at,
+  /**
+   * Fees added to claims (dunning fees, interest); on a library claim the library records each as a charge
+   * of the patron the claim's first library charge belongs to. The caller raises the claims' amounts (the
+   * claims are open and locked, so each only grows by its new lines).
+   */
+  async function addFeeLines(trx: Trx, fees: readonly FeeLine[], day: LocalDate, at: Date): Promise<void> {
+    if (fees.length === 0) return
+    const claimIds = [...new Set(fees.map((f) => f.claim.id))]
+    // The patron of each claim's first library charge: one index look-up per claim.
+    const sources = await sql<{ claimId: number; patronId: number | null }>`
+      select c.id as claim_id, (
+        select ch.patron_id from claim_lines l join charges ch on ch.id = l.charge_id
+        where l.claim_id = c.id order by l.id limit 1
+      ) as patron_id
+      from unnest(${claimIds}::int[]) as c(id)
+    `.execute(trx)
+    const patronOf = new Map(
+      sources.rows.filter((r) => r.patronId !== null).map((r) => [r.claimId, r.patronId as number]),
+    )
+    const library_ = fees.filter((f) => patronOf.has(f.claim.id))
+    const chargeIds = await library.adjustmentsAdded(
+      trx,
+      library_.map((f) => ({
+        municipality,
+        patronId: patronOf.get(f.claim.id) as number,
+        kind: f.kind,
+        amount: f.amount,
+        date: day,
+        explanation: `${f.text}: ${formatKroner(f.amount)} på regning ${f.claim.paymentId}.`,
+        details: { claim: f.claim.id, paymentId: f.claim.paymentId },
+      })),
+      at,
+    )
+    const chargeOf = new Map(library_.map((f, index) => [f, chargeIds[index] as number]))
+    for (let i = 0; i < fees.length; i += 1000) {
+      await trx
+        .insertInto('claimLines')
+        .values(
+          fees.slice(i, i + 1000).map((f) => ({
+            claimId: f.claim.id,
+            chargeId: chargeOf.get(f) ?? null,
+            kind: f.kind,
+            text: f.text,
+            amount: f.amount,
+          })),
         )
-      : null
-    await trx.insertInto('claimLines').values({ claimId: claim.id, chargeId, kind, text, amount }).execute()
-    await post(trx, [
-      {
+        .execute()
+    }
+    await post(
+      trx,
+      fees.map((f) => ({
         municipality,
         businessDate: day,
         at,
         debit: ACCOUNTS.receivable,
-        credit: ACCOUNTS.income(kind),
-        amount,
-        debtorId: claim.debtorId,
-        claimId: claim.id,
-        memo: kind,
-      },
-    ])
-    await refreshClaims(trx, [claim.id])
+        credit: ACCOUNTS.income(f.kind),
+        amount: f.amount,
+        debtorId: f.claim.debtorId,
+        claimId: f.claim.id,
+        memo: f.kind,
+      })),
+    )
   }
 
   await db

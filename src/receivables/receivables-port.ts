@@ -39,8 +39,11 @@ export interface Adjustment {
 export interface LibraryLedger {
   /** Payments applied to claim lines that came from library charges: the library marks them paid at once. */
   paymentsApplied(trx: Trx, municipality: string, payments: readonly ChargePayment[], at: Date): Promise<void>
-  /** A fee the receivables add to a library claim (dunning fee, interest): the library records it as a charge. */
-  adjustmentAdded(trx: Trx, adjustment: Adjustment, at: Date): Promise<number>
+  /**
+   * Fees the receivables add to library claims (dunning fees, interest): the library records each as a charge
+   * and answers with the charge ids, in the order given.
+   */
+  adjustmentsAdded(trx: Trx, adjustments: readonly Adjustment[], at: Date): Promise<number[]>
   /**
    * Library claims written down or cancelled in the receivables (an appeal upheld): each charge is reduced
    * `by` øre of its open amount, and what was paid on it and is given back (`refunded`) is recorded.
