@@ -24,9 +24,12 @@ async function withServices<T>(
 ): Promise<T> {
   const config = loadConfig()
   const handle = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
+  let services: Awaited<ReturnType<typeof createServices>> | undefined
   try {
-    return await fn(await createServices({ db: handle.db, clock: systemClock, config }))
+    services = await createServices({ db: handle.db, clock: systemClock, config })
+    return await fn(services)
   } finally {
+    services?.close()
     await handle.close()
   }
 }
@@ -110,6 +113,26 @@ run
       })
       console.error(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s`)
       console.log(JSON.stringify(result, null, 2))
+    })
+  })
+
+run
+  .command('notices')
+  .requiredOption('--municipality <code>', 'kobenhavn, gentofte, naestved')
+  .description(
+    'queue the notices of reservations now on the hold shelf and send every queued notice that is due (e-mail, SMS, Digital Post, letter)',
+  )
+  .action(async (options: { municipality: string }) => {
+    await withServices(async (services) => {
+      if (!services.policies.has(options.municipality)) {
+        throw new ValidationError(
+          'municipality',
+          `unknown; one of ${services.policies.municipalities().join(', ')}`,
+        )
+      }
+      const queued = await services.jobs.notices(options.municipality)
+      const delivered = await services.jobs.deliverNotices(options.municipality)
+      console.log(JSON.stringify({ ...queued, ...delivered }, null, 2))
     })
   })
 

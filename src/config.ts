@@ -15,6 +15,13 @@ export interface Config {
   readonly logLevel: string
   readonly scheduler: boolean
   readonly demoData: boolean
+  /** Notices by e-mail: an SMTP server (smtp:// or smtps://); without it e-mails go to the outbox folder. */
+  readonly smtpUrl: string | undefined
+  readonly mailFrom: string
+  /** Notices by SMS: the gateway's JSON endpoint and token; without it SMS go to the outbox folder. */
+  readonly smsUrl: string | undefined
+  readonly smsToken: string | undefined
+  readonly smsSender: string
 }
 
 const DEFAULT_API_KEY = 'laan-dev-key'
@@ -32,6 +39,19 @@ function parseFlag(value: string | undefined, fallback: boolean): boolean {
   return !['0', 'false', 'no', 'off'].includes(value.toLowerCase())
 }
 
+function parseUrl(value: string | undefined, name: string, protocols: string[]): string | undefined {
+  if (value === undefined || value === '') return undefined
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ValidationError(name, `not a URL: ${value}`)
+  }
+  if (!protocols.includes(url.protocol))
+    throw new ValidationError(name, `must start with ${protocols.join(' or ')}//`)
+  return value
+}
+
 /** Reads the environment once; the result is frozen. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
@@ -45,5 +65,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     scheduler: parseFlag(env.LAAN_SCHEDULER, true),
     demoData: parseFlag(env.LAAN_DEMO_DATA, true),
+    smtpUrl: parseUrl(env.LAAN_SMTP_URL, 'LAAN_SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: env.LAAN_MAIL_FROM ?? 'Biblioteket <noreply@laan.invalid>',
+    smsUrl: parseUrl(env.LAAN_SMS_URL, 'LAAN_SMS_URL', ['http:', 'https:']),
+    smsToken: env.LAAN_SMS_TOKEN || undefined,
+    smsSender: env.LAAN_SMS_SENDER ?? 'Biblioteket',
   })
 }

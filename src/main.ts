@@ -54,5 +54,22 @@ async function prepare(services: Services, config: Config, log: FastifyBaseLogge
         }
       }
     })
+    // Every minute: reservations now on the hold shelf get their notice, and due notices are sent.
+    new Cron('* * * * *', { timezone: TIME_ZONE, protect: true }, async () => {
+      for (const municipality of services.policies.municipalities()) {
+        try {
+          await services.jobs.notices(municipality)
+          const delivered = await services.jobs.deliverNotices(municipality)
+          if (delivered && delivered.sent + delivered.failed + delivered.retried > 0) {
+            log.info({ job: 'notices', municipality, ...delivered }, 'notices delivered')
+          }
+        } catch (error) {
+          log.error(
+            { job: 'notices', municipality, err: error },
+            'notice delivery failed; it runs again in a minute',
+          )
+        }
+      }
+    })
   }
 }

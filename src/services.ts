@@ -1,10 +1,16 @@
 import { createCirculationService } from './circulation/circulation-service.ts'
+import { expireHolds } from './circulation/hold-expiry.ts'
 import type { Config } from './config.ts'
 import type { Db } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
+import { postageChargeFor } from './fees/charge-builders.ts'
+import { insertCharges } from './fees/charge-repository.ts'
 import { createFeeService } from './fees/fee-service.ts'
 import { createLibraryLedger } from './fees/library-ledger.ts'
 import { type NightlyOptions, runNightly } from './jobs/nightly-job.ts'
+import { createNoticeAdapters } from './notices/notice-channels.ts'
+import { deliverDueNotices } from './notices/notice-delivery.ts'
+import { queueHoldNotices, queueLoanNotices } from './notices/notice-job.ts'
 import { PolicyCatalog } from './policy/policy-catalog.ts'
 import { readPolicyFiles } from './policy/policy-files.ts'
 import { loadPolicies, syncPolicies } from './policy/policy-repository.ts'
@@ -19,7 +25,7 @@ import {
 } from './receivables/receivables-policy.ts'
 import { createReceivablesService } from './receivables/receivables-service.ts'
 import type { Clock } from './shared/clock.ts'
-import type { LocalDate } from './shared/time.ts'
+import { type LocalDate, localDateOf } from './shared/time.ts'
 
 export interface ServiceDeps {
   db: Db
@@ -54,6 +60,13 @@ export async function createServices(deps: ServiceDeps) {
     const circulationResult = policies.has(municipality)
       ? await runNightly({ db, policies, clock, handOver: receivables.handOver }, municipality, date, options)
       : null
+    const noticeResult = policies.has(municipality)
+      ? {
+          expiredHolds: await expireHolds(db, policies, municipality, date, clock.now()),
+          ...(await queueLoanNotices(db, policies, municipality, date)),
+          reservationReady: await queueHoldNotices(db, policies, municipality, clock.now(), chargePostage),
+        }
+      : null
     const billing: BillingResult | null = receivablesCatalog.has(municipality)
       ? await runBilling({ db, clock, receivables, library }, municipality, date, {
           ...(options?.batchSize === undefined ? {} : { batchSize: options.batchSize }),
@@ -74,9 +87,66 @@ export async function createServices(deps: ServiceDeps) {
       declaredLost: circulationResult?.declaredLost ?? 0,
       chargesCreated: circulationResult?.chargesCreated ?? 0,
       feeBlockActions: circulationResult?.feeBlockActions ?? 0,
+      notices: noticeResult,
       billing,
       delivery,
     }
+  }
+
+  /** A reservation-ready letter's postage: a library charge, handed over like any other. */
+  async function chargePostage(
+    trx: Db,
+    reservation: { patronId: number; reservationId: number; title: string },
+    at: Date,
+  ): Promise<void> {
+    const patron = await trx
+      .selectFrom('patrons')
+      .select('municipality')
+      .where('id', '=', reservation.patronId)
+      .executeTakeFirstOrThrow()
+    const date = localDateOf(at)
+    const policy = policies.inForce(patron.municipality, date)
+    const amount = policy.notices.reservationReady.value?.letterPostage ?? 0
+    if (amount === 0) return
+    const charges = await insertCharges(trx, [
+      postageChargeFor(policy, { municipality: patron.municipality, ...reservation, amount }, date, at),
+    ])
+    await receivables.handOver.chargesCreated(trx, patron.municipality, charges, at)
+  }
+
+  /** Notices due now that are not tied to the night: reservations put on the hold shelf since the last call. */
+  async function notices(municipality: string) {
+    if (!policies.has(municipality)) return { reservationReady: 0 }
+    return {
+      reservationReady: await queueHoldNotices(db, policies, municipality, clock.now(), chargePostage),
+    }
+  }
+
+  // The channels exist when the service runs with a configuration; simulations only queue notices.
+  const config = deps.config
+  const channels = config
+    ? createNoticeAdapters(
+        {
+          smtpUrl: config.smtpUrl,
+          mailFrom: config.mailFrom,
+          smsUrl: config.smsUrl,
+          smsToken: config.smsToken,
+          smsSender: config.smsSender,
+          outboxDir: config.outboxDir,
+        },
+        policies,
+        receivablesCatalog,
+        clock,
+      )
+    : null
+
+  /** Sends the queued notices that are due (none without channels). */
+  async function deliverNotices(municipality: string) {
+    if (!channels || !policies.has(municipality)) return null
+    return deliverDueNotices(
+      { db, policies, receivablesCatalog, adaptersFor: channels.adaptersFor, now: () => clock.now() },
+      municipality,
+    )
   }
 
   return {
@@ -89,7 +159,8 @@ export async function createServices(deps: ServiceDeps) {
     fees,
     receivables,
     claimActions,
-    jobs: { nightly },
+    jobs: { nightly, notices, deliverNotices },
+    close: () => channels?.close(),
   }
 }
 

@@ -3,12 +3,14 @@ import * as initial from './migrations/0001-initial.ts'
 import * as receivables from './migrations/0002-receivables.ts'
 import * as citizenActions from './migrations/0003-citizen-actions.ts'
 import * as billingIndexes from './migrations/0004-billing-indexes.ts'
+import * as notices from './migrations/0005-notices.ts'
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-receivables': receivables,
   '0003-citizen-actions': citizenActions,
   '0004-billing-indexes': billingIndexes,
+  '0005-notices': notices,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

@@ -33,6 +33,10 @@ export interface PatronTable {
   guardianId: number | null
   cardLostAt: Timestamp | null
   createdAt: Generated<Timestamp>
+  /** The channels the patron chose for notices; null: e-mail when given, else SMS. */
+  noticeChannels: ('email' | 'sms')[] | null
+  language: Generated<'da' | 'en'>
+  emailBouncedAt: Timestamp | null
 }
 
 export type ItemStatus = 'available' | 'on-loan' | 'held' | 'lost'
@@ -69,7 +73,7 @@ export interface LoanTable {
   status: Generated<LoanStatus>
 }
 
-export type ReservationStatus = 'waiting' | 'held' | 'fulfilled' | 'cancelled'
+export type ReservationStatus = 'waiting' | 'held' | 'fulfilled' | 'cancelled' | 'expired'
 
 export interface ReservationTable {
   id: Generated<number>
@@ -80,6 +84,8 @@ export interface ReservationTable {
   status: Generated<ReservationStatus>
   itemId: number | null
   heldAt: Timestamp | null
+  /** When the patron's reservation-ready notice was queued. */
+  notifiedAt: Timestamp | null
 }
 
 export type ChargeKind =
@@ -171,6 +177,10 @@ export interface NoticeTable {
   dedupeKey: string
   status: Generated<string>
   payload: Json<Record<string, unknown>>
+  attempts: Generated<number>
+  nextAttemptAt: Timestamp | null
+  sentAt: Timestamp | null
+  lastError: string | null
 }
 
 export interface JobRunTable {

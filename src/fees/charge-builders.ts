@@ -1,6 +1,7 @@
 import type { MaterialType } from '../catalogue/material-types.ts'
 import type { NewCharge } from '../db/schema.ts'
 import type { Policy } from '../policy/policy-schema.ts'
+import { formatKroner } from '../shared/money.ts'
 import type { LocalDate } from '../shared/time.ts'
 import {
   explainOverdueFee,
@@ -135,4 +136,34 @@ export function lostChargesFor(
     })
   }
   return charges
+}
+
+/** The postage of a reservation-ready letter (002: "Låneren betaler portoen for reserveringsmeddelelser pr. brev"). */
+export function postageChargeFor(
+  policy: Policy,
+  input: { municipality: string; patronId: number; reservationId: number; title: string; amount: number },
+  date: LocalDate,
+  at: Date,
+): NewCharge {
+  return {
+    municipality: input.municipality,
+    patronId: input.patronId,
+    loanId: null,
+    itemId: null,
+    kind: 'postage',
+    amount: input.amount,
+    chargeDate: date,
+    createdAt: at,
+    policyVersion: policy.version,
+    rule: 'reservation-ready-letter-postage',
+    dueDate: null,
+    daysOverdue: null,
+    explanation: `Porto for brev om at "${input.title}" er klar til afhentning: ${formatKroner(input.amount)}. Låneren betaler portoen for reserveringsmeddelelser pr. brev, også selvom materialet ikke afhentes.`,
+    details: JSON.stringify({
+      reservation: input.reservationId,
+      tariff: 'notices.reservationReady.letterPostage',
+      source: policy.notices.reservationReady.source,
+    }),
+    settledAt: null,
+  }
 }

@@ -8,6 +8,7 @@ import { circulationRoutes } from '../circulation/circulation-routes.ts'
 import { loadConfig } from '../config.ts'
 import { feeRoutes } from '../fees/fee-routes.ts'
 import { jobRoutes } from '../jobs/job-routes.ts'
+import { noticeRoutes } from '../notices/notice-routes.ts'
 import { patronRoutes } from '../patrons/patron-routes.ts'
 import { policyRoutes } from '../policy/policy-routes.ts'
 import { receivablesRoutes } from '../receivables/receivables-routes.ts'
@@ -32,7 +33,15 @@ const municipalityScope: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
     if (municipality === undefined || !services.policies.has(municipality))
       throw unknownMunicipality(municipality ?? '')
   })
-  for (const routes of [patronRoutes, catalogueRoutes, circulationRoutes, feeRoutes, jobRoutes, policyRoutes])
+  for (const routes of [
+    patronRoutes,
+    catalogueRoutes,
+    circulationRoutes,
+    feeRoutes,
+    jobRoutes,
+    policyRoutes,
+    noticeRoutes,
+  ])
     await app.register(routes, { services })
 }
 

@@ -14,6 +14,17 @@ const NightlyResult = Type.Object({
   declaredLost: Type.Integer(),
   chargesCreated: Type.Integer(),
   feeBlockActions: Type.Integer(),
+  notices: Type.Union([
+    Type.Object({
+      expiredHolds: Type.Integer({
+        description: 'holds not collected in time, passed to the next in the queue',
+      }),
+      reminders: Type.Integer({ description: 'reminders queued for the send time' }),
+      recalls: Type.Integer(),
+      reservationReady: Type.Integer(),
+    }),
+    Type.Null(),
+  ]),
   billing: Type.Union([
     Type.Object({
       claimsCreated: Type.Integer(),

@@ -19,6 +19,9 @@ export interface RegisterPatronInput {
   phone?: string | null | undefined
   remindersOptIn?: boolean | undefined
   digitalPost?: boolean | undefined
+  /** The channels for notices; by default e-mail when given, else SMS. */
+  noticeChannels?: ('email' | 'sms')[] | undefined
+  language?: 'da' | 'en' | undefined
   /** Card or CPR number of the economically responsible adult. */
   guardian?: string | undefined
   /** An already hashed PIN (demo and benchmark data share one). */
@@ -83,6 +86,8 @@ export async function registerPatron(trx: Trx, input: RegisterPatronInput): Prom
     phone: input.phone ?? null,
     remindersOptIn: input.remindersOptIn ?? false,
     digitalPost: input.digitalPost ?? true,
+    noticeChannels: input.noticeChannels ?? null,
+    language: input.language ?? 'da',
     guardianId,
   })
 }

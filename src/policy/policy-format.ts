@@ -113,5 +113,36 @@ export function formatPolicy(policy: Policy): string {
         : `skriftligt varsel ved ${formatKroner(block.threshold)} i gebyrer, udelukkelse ${block.noticeDays} dage efter, ophæves når alt er betalt`,
     policy.blocks.fees.source,
   )
+  lines.push('Reserveringer')
+  add('afhentes inden', `${policy.reservations.pickupDays.value} dage`, policy.reservations.pickupDays.source)
+  lines.push('Meddelelser')
+  const times = policy.notices.sendTimes.value
+  add(
+    'sendes',
+    `mandag-fredag kl. ${times.weekday}, lørdag kl. ${times.saturday}, søndag kl. ${times.sunday}`,
+    policy.notices.sendTimes.source,
+  )
+  const audience = (to: 'with-contact' | 'opted-in') =>
+    to === 'opted-in' ? 'til lånere, der har tilmeldt sig' : 'til lånere med e-mail eller mobilnummer'
+  const reminder = policy.notices.reminder.value
+  add(
+    'påmindelse',
+    reminder === null ? 'ingen' : `${reminder.daysBeforeDue} dage før fristen, ${audience(reminder.to)}`,
+    policy.notices.reminder.source,
+  )
+  const recall = policy.notices.recall.value
+  add(
+    'hjemkaldelse',
+    recall === null ? 'ingen' : `${recall.daysAfterDue} dage efter fristen, ${audience(recall.to)}`,
+    policy.notices.recall.source,
+  )
+  const ready = policy.notices.reservationReady.value
+  add(
+    'reservering klar til afhentning',
+    ready === null
+      ? 'ingen besked'
+      : `gratis på e-mail og sms; pr. brev betaler låneren portoen (${formatKroner(ready.letterPostage)})`,
+    policy.notices.reservationReady.source,
+  )
   return lines.join('\n')
 }

@@ -86,6 +86,10 @@ const blockRule = z.discriminatedUnion('kind', [
   }),
 ])
 
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time HH:MM')
+// Who gets a notice: every patron with an e-mail address or mobile number, or only those who opted in.
+const audience = z.enum(['with-contact', 'opted-in'])
+
 export const policySchema = z.strictObject({
   municipality: z.enum(MUNICIPALITIES),
   name: z.string().min(1),
@@ -126,11 +130,24 @@ export const policySchema = z.strictObject({
   blocks: z.strictObject({
     fees: sourced(blockRule),
   }),
+  reservations: z.strictObject({
+    /** Days a reserved item waits on the hold shelf before it goes to the next in the queue. */
+    pickupDays: sourced(days.min(1)),
+  }),
+  notices: z.strictObject({
+    /** Local send time of the day's reminders and recalls, by weekday. */
+    sendTimes: sourced(z.strictObject({ weekday: clockTime, saturday: clockTime, sunday: clockTime })),
+    reminder: sourced(z.strictObject({ daysBeforeDue: days.min(1), to: audience }).nullable()),
+    recall: sourced(z.strictObject({ daysAfterDue: days.min(1), to: audience }).nullable()),
+    /** A reserved item is ready: free by e-mail/SMS; a patron without either gets a letter and pays postage. */
+    reservationReady: sourced(z.strictObject({ letterPostage: ore }).nullable()),
+  }),
 })
 
 export type Policy = z.infer<typeof policySchema>
 export type BlockRule = z.infer<typeof blockRule>
 export type RefundRule = z.infer<typeof refundRule>
+export type NoticePolicy = Policy['notices']
 
 export class InvalidPolicyError extends Error {
   readonly issues: { path: string; message: string }[]

@@ -59,6 +59,8 @@ export async function runScenario(
       clock.set(at)
       try {
         await applyEvent(services, m, event, at, options.baseDir ?? process.cwd())
+        // The notices an event causes (a reservation now on the hold shelf) go out at once.
+        await services.jobs.notices(m)
       } catch (error) {
         if (error instanceof RefusalError || error instanceof ReceivablesRefusal) {
           rejections.push({ event: index, reason: error.code })
@@ -90,6 +92,8 @@ async function setUp(services: Services, scenario: Scenario): Promise<void> {
         phone: p.phone,
         remindersOptIn: p.remindersOptIn,
         digitalPost: p.digitalPost,
+        noticeChannels: p.noticeChannels,
+        language: p.language,
         guardian: p.guardian,
         trustGuardian: true,
       })

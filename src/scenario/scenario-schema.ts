@@ -28,6 +28,11 @@ const patron = z.strictObject({
   remindersOptIn: z.boolean().optional(),
   digitalPost: z.boolean().optional(),
   guardian: code.optional(),
+  noticeChannels: z
+    .array(z.enum(['email', 'sms']))
+    .min(1)
+    .optional(),
+  language: z.enum(['da', 'en']).optional(),
 })
 
 const item = z.strictObject({
