@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { ChargeKind, ChargeRow, Database, NewCharge } from '../db/schema.ts'
+import { enqueueRefundNotice } from '../notices/notice-repository.ts'
 import type { Ore } from '../shared/money.ts'
 
 type Trx = Kysely<Database>
@@ -82,7 +83,7 @@ export async function recordRefund(
   at: Date,
   reason: string,
 ): Promise<void> {
-  await trx
+  const refund = await trx
     .insertInto('refunds')
     .values({
       municipality: loan.municipality,
@@ -92,5 +93,19 @@ export async function recordRefund(
       createdAt: at,
       reason,
     })
-    .execute()
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  const { itemId } = await trx
+    .selectFrom('charges')
+    .select('itemId')
+    .where('id', '=', charge.id)
+    .executeTakeFirstOrThrow()
+  await enqueueRefundNotice(trx, {
+    id: refund.id,
+    municipality: loan.municipality,
+    patronId: loan.patronId,
+    amount: charge.paid,
+    at,
+    itemId,
+  })
 }

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { enqueueRefundNotice } from '../notices/notice-repository.ts'
 import type { PolicyCatalog } from '../policy/policy-catalog.ts'
 import type { LibraryLedger } from '../receivables/receivables-port.ts'
 import { addPayments } from './charge-repository.ts'
@@ -85,11 +86,11 @@ export function createLibraryLedger(policies: PolicyCatalog): LibraryLedger {
             settledAt: sql`case when amount - ${change.by} <= paid then ${at}::timestamptz else settled_at end`,
           })
           .where('id', '=', change.chargeId)
-          .returning(['id', 'patronId'])
+          .returning(['id', 'patronId', 'itemId'])
           .executeTakeFirstOrThrow()
         patrons.add(charge.patronId)
         if (change.refunded > 0) {
-          await trx
+          const refund = await trx
             .insertInto('refunds')
             .values({
               municipality,
@@ -99,7 +100,16 @@ export function createLibraryLedger(policies: PolicyCatalog): LibraryLedger {
               createdAt: at,
               reason,
             })
-            .execute()
+            .returning('id')
+            .executeTakeFirstOrThrow()
+          await enqueueRefundNotice(trx, {
+            id: refund.id,
+            municipality,
+            patronId: charge.patronId,
+            amount: change.refunded,
+            at,
+            itemId: charge.itemId,
+          })
         }
       }
       if (policies.has(municipality)) {

@@ -321,6 +321,8 @@ async function templateInput(
         items: itemsWith({}),
       }
     }
+    case 'refund':
+      return { ...base, kind: 'refund', amount: Number(payload.amount), items: itemsWith({}) }
     default:
       throw new NoticeTemplateError(`no template for notices of kind ${notice.kind}`)
   }

@@ -42,3 +42,38 @@ export async function enqueueNotices(trx: Trx, notices: readonly NewNotice[]): P
 export function writtenChannel(patron: { digitalPost: boolean }): NoticeChannel {
   return patron.digitalPost ? 'digital-post' : 'letter'
 }
+
+/** The patron is told of a refund in writing (Digital Post, or a letter when exempt): what and how much. */
+export async function enqueueRefundNotice(
+  trx: Trx,
+  refund: {
+    id: number
+    municipality: string
+    patronId: number
+    amount: number
+    at: Date
+    itemId: number | null
+  },
+): Promise<void> {
+  const patron = await trx
+    .selectFrom('patrons')
+    .select('digitalPost')
+    .where('id', '=', refund.patronId)
+    .executeTakeFirstOrThrow()
+  const item =
+    refund.itemId === null
+      ? undefined
+      : await trx.selectFrom('items').select('barcode').where('id', '=', refund.itemId).executeTakeFirst()
+  await enqueueNotices(trx, [
+    {
+      municipality: refund.municipality,
+      patronId: refund.patronId,
+      kind: 'refund',
+      channel: writtenChannel(patron),
+      sendAt: refund.at,
+      items: item ? [item.barcode] : [],
+      dedupeKey: `refund:${refund.id}`,
+      payload: { amount: refund.amount },
+    },
+  ])
+}

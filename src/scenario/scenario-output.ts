@@ -175,7 +175,8 @@ export async function collectScenarioOutput(
   const billNotices = [
     ...receivables.bills.map((b) => ({
       patron: b.debtor,
-      kind: b.kind,
+      // The written notice before the transfer to Gældsstyrelsen: "collection-notice" in the notices contract.
+      kind: b.kind === 'transfer-notice' ? 'collection-notice' : b.kind,
       channel: b.channel,
       at: formatLocalInstant(b.sentAt),
       items: receivables.itemsOf.get(b.claimId) ?? [],
