@@ -22,7 +22,13 @@ export interface NightlyFigures {
    * steps (lost loans, fee blocks), the receivables' billing and dunning, and the delivery of the new bills
    * and letters to the outbox (from the end of billing to the CLI's "finished").
    */
-  phases: { librarySeconds: number; billingSeconds: number; deliverySeconds: number | null } | null
+  phases: {
+    librarySeconds: number
+    /** The day's reminders, recalls and hold notices queued: from the library's steps to billing. */
+    noticesSeconds: number
+    billingSeconds: number
+    deliverySeconds: number | null
+  } | null
   /** Where the bills were written: a temporary folder, removed afterwards. */
   outbox: string
   /** What the generated data has due tonight; billing should do exactly this. */
@@ -82,6 +88,7 @@ export async function runNightlyBench(
       const seconds = (from: number, to: number) => Math.round((to - from) / 10) / 100
       phases = {
         librarySeconds: seconds(Number(library.started), Number(library.finished)),
+        noticesSeconds: seconds(Number(library.finished), Number(billing.started)),
         billingSeconds: seconds(Number(billing.started), Number(billing.finished)),
         deliverySeconds: run.finishedAt === null ? null : seconds(Number(billing.finished), run.finishedAt),
       }

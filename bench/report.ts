@@ -56,6 +56,13 @@ export function printReport(results: BenchResults): void {
         '< 30 s',
         verdict(phases.librarySeconds < 30),
       ])
+      const notices = (r?.notices ?? {}) as Record<string, number>
+      rows.push([
+        '  notices queued',
+        `${phases.noticesSeconds} s: ${n(notices.reminders)} reminders, ${n(notices.recalls)} recalls, ${n(notices.reservationReady)} reservations ready, ${n(notices.expiredHolds)} holds expired`,
+        '< 20 s',
+        verdict(phases.noticesSeconds < 20),
+      ])
       const b = (r?.billing ?? {}) as Record<string, number>
       rows.push([
         `  billing and dunning, ${n(receivables?.openClaims)} open claims`,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { formatLocalInstant, instantOfLocal } from '../shared/time.ts'
 import { openTestServices, type TestContext } from '../test-support/test-services.ts'
+import { queueLoanNotices } from './notice-job.ts'
 
 const opened: TestContext[] = []
 after(async () => {
@@ -92,6 +93,35 @@ describe('reminders and recalls', () => {
       { patron: 'bo', kind: 'recall', channel: 'email', at: '2026-04-11T08:00:00+02:00', items: ['3'] },
       { patron: 'bo', kind: 'recall', channel: 'sms', at: '2026-04-11T08:00:00+02:00', items: ['3'] },
     ])
+  })
+
+  it('a run stopped halfway and run again queues what a clean run queues, nothing twice', async () => {
+    const m = 'kobenhavn'
+    const t = await open(m, '2026-03-04T10:00:00+01:00')
+    for (let p = 0; p < 12; p++) {
+      await t.patron({ cardNumber: `p${p}`, birthDate: '1990-03-01', email: `p${p}@example.dk` })
+      await t.item({ barcode: `b${p}`, materialType: 'book', title: `Bog ${p}` })
+      await checkout(t, m, `p${p}`, `b${p}`, '2026-03-04T10:00:00+01:00')
+    }
+    let chunks = 0
+    await assert.rejects(
+      queueLoanNotices(t.handle.db, t.services.policies, m, '2026-03-29', {
+        chunkSize: 5,
+        afterChunk: () => {
+          chunks++
+          if (chunks === 1) throw new Error('killed')
+        },
+      }),
+      /killed/,
+    )
+    assert.equal((await notices(t)).length, 5)
+    const again = await queueLoanNotices(t.handle.db, t.services.policies, m, '2026-03-29', { chunkSize: 5 })
+    assert.equal(again.reminders, 12)
+    const queued = await notices(t)
+    assert.equal(queued.length, 12)
+    assert.deepEqual(queued.map((n) => n.patron).sort(), Array.from({ length: 12 }, (_, p) => `p${p}`).sort())
+    await queueLoanNotices(t.handle.db, t.services.policies, m, '2026-03-29')
+    assert.equal((await notices(t)).length, 12)
   })
 
   it('Næstved: reminders only to those who opted in, at 09:00 on Saturdays and 10:00 on Sundays', async () => {

@@ -73,7 +73,9 @@ export async function queueLoanNotices(
   policies: PolicyCatalog,
   municipality: string,
   date: LocalDate,
+  options: { chunkSize?: number; afterChunk?: () => void | Promise<void> } = {},
 ): Promise<LoanNoticeResult> {
+  const chunkSize = options.chunkSize ?? 1000
   const policy = policies.inForce(municipality, date).notices
   const at = sendInstant(policy, date)
   const result: LoanNoticeResult = { reminders: 0, recalls: 0 }
@@ -118,8 +120,9 @@ export async function queueLoanNotices(
         })
       }
     }
-    for (let i = 0; i < notices.length; i += 1000) {
-      await enqueueNotices(db, notices.slice(i, i + 1000))
+    for (let i = 0; i < notices.length; i += chunkSize) {
+      await enqueueNotices(db, notices.slice(i, i + chunkSize))
+      await options.afterChunk?.()
     }
     result[kind === 'reminder' ? 'reminders' : 'recalls'] += notices.length
   }
