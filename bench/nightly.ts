@@ -27,8 +27,16 @@ export interface NightlyFigures {
     /** The day's reminders, recalls and hold notices queued: from the library's steps to billing. */
     noticesSeconds: number
     billingSeconds: number
-    deliverySeconds: number | null
   } | null
+  /** `laan run deliver` after the night's run: the bills and letters written to the outbox. */
+  delivery: {
+    wallSeconds: number
+    jobSeconds: number | null
+    peakRssMb: number
+    exitCode: number
+    cpu: CpuShare | null
+    result: Record<string, unknown> | null
+  }
   /** Where the bills were written: a temporary folder, removed afterwards. */
   outbox: string
   /** What the generated data has due tonight; billing should do exactly this. */
@@ -68,8 +76,24 @@ export async function runNightlyBench(
     { DATABASE_URL: url, LAAN_OUTBOX_DIR: outbox },
     { showLine: (line) => !/: batch \d+/.test(line) },
   )
-  rmSync(outbox, { recursive: true, force: true })
   const result = parseJson(run.stdout)
+  // Then what the scheduler does in the morning, apart from the night's run: the night's bills, letters and
+  // notices before transfer rendered (PDF, and MeMo for Digital Post) into the outbox.
+  const deliverRun = await runCli(
+    'deliver',
+    ['run', 'deliver', '--municipality', MUNICIPALITY],
+    { DATABASE_URL: url, LAAN_OUTBOX_DIR: outbox },
+    { showLine: (line) => !/^bills: \d+ handled/.test(line) },
+  )
+  rmSync(outbox, { recursive: true, force: true })
+  const delivery = {
+    wallSeconds: deliverRun.wallSeconds,
+    jobSeconds: deliverRun.jobSeconds,
+    peakRssMb: deliverRun.peakRssMb,
+    exitCode: deliverRun.exitCode,
+    cpu: deliverRun.cpu,
+    result: parseJson(deliverRun.stdout),
+  }
 
   let phases: NightlyFigures['phases'] = null
   const client = new pg.Client({ connectionString: url })
@@ -90,7 +114,6 @@ export async function runNightlyBench(
         librarySeconds: seconds(Number(library.started), Number(library.finished)),
         noticesSeconds: seconds(Number(library.finished), Number(billing.started)),
         billingSeconds: seconds(Number(billing.started), Number(billing.finished)),
-        deliverySeconds: run.finishedAt === null ? null : seconds(Number(billing.finished), run.finishedAt),
       }
     }
   } finally {
@@ -126,6 +149,7 @@ export async function runNightlyBench(
     wallSeconds: run.wallSeconds,
     jobSeconds: run.jobSeconds,
     phases,
+    delivery,
     outbox: `${outbox} (removed)`,
     expected,
     billingAsExpected,

@@ -74,14 +74,14 @@ export function printReport(results: BenchResults): void {
       if (nightly.billingAsExpected === false) {
         rows.push(['    generated data', 'billing did other work than the data has due', '', 'caution'])
       }
-      const d = (r?.delivery ?? {}) as Record<string, number>
-      rows.push([
-        '  bill delivery (PDF, MeMo)',
-        `${phases.deliverySeconds ?? '?'} s: ${n(d.delivered)} documents (${n(d.digitalPost)} Digital Post, ${n(d.letters)} letters), ${n(d.skipped)} skipped`,
-        '',
-        '',
-      ])
     }
+    const d = (nightly.delivery.result?.bills ?? {}) as Record<string, number>
+    rows.push([
+      'bill delivery after the night (PDF, MeMo; `laan run deliver`)',
+      `${nightly.delivery.wallSeconds} s (job ${nightly.delivery.jobSeconds ?? '?'} s): ${n(d.delivered)} documents (${n(d.digitalPost)} Digital Post, ${n(d.letters)} letters), ${n(d.skipped)} skipped; peak RSS ${nightly.delivery.peakRssMb} MB`,
+      '',
+      verdict(nightly.delivery.exitCode === 0),
+    ])
     rows.push([
       'nightly run: peak RSS',
       `${nightly.peakRssMb} MB`,

@@ -92,7 +92,7 @@ run
   .option('--date <date>', 'business date (default today)', dateOption)
   .option('--batch-size <n>', 'loans per transaction', (v) => Number.parseInt(v, 10), 2000)
   .description(
-    "the night's run for one municipality and business date: lost loans and blocks, then bills, dunning and payouts",
+    "the night's run for one municipality and business date: lost loans and blocks, the day's notices, then bills, dunning and payouts (written to the outbox by `laan run deliver`)",
   )
   .action(async (options: { municipality: string; date?: string; batchSize: number }) => {
     await withServices(async (services) => {
@@ -117,21 +117,26 @@ run
   })
 
 run
-  .command('notices')
-  .requiredOption('--municipality <code>', 'kobenhavn, gentofte, naestved')
+  .command('deliver')
+  .requiredOption('--municipality <code>', 'kobenhavn, gentofte, naestved, koge')
   .description(
-    'queue the notices of reservations now on the hold shelf and send every queued notice that is due (e-mail, SMS, Digital Post, letter)',
+    'what the scheduler does every minute: queue the notices of reservations now on the hold shelf, write the pending bills and letters to the outbox (PDF, MeMo), and send the queued notices that are due',
   )
   .action(async (options: { municipality: string }) => {
     await withServices(async (services) => {
-      if (!services.policies.has(options.municipality)) {
-        throw new ValidationError(
-          'municipality',
-          `unknown; one of ${services.policies.municipalities().join(', ')}`,
-        )
+      const known = new Set([
+        ...services.policies.municipalities(),
+        ...services.receivablesCatalog.municipalities(),
+      ])
+      if (!known.has(options.municipality)) {
+        throw new ValidationError('municipality', `unknown; one of ${[...known].sort().join(', ')}`)
       }
+      const started = Date.now()
       const queued = await services.jobs.notices(options.municipality)
-      const delivered = await services.jobs.deliverNotices(options.municipality)
+      const delivered = await services.jobs.deliver(options.municipality, {
+        onBills: (done) => console.error(`bills: ${done} handled`),
+      })
+      console.error(`finished in ${((Date.now() - started) / 1000).toFixed(1)} s`)
       console.log(JSON.stringify({ ...queued, ...delivered }, null, 2))
     })
   })

@@ -54,19 +54,25 @@ async function prepare(services: Services, config: Config, log: FastifyBaseLogge
         }
       }
     })
-    // Every minute: reservations now on the hold shelf get their notice, and due notices are sent.
+    // Every minute: reservations now on the hold shelf get their notice; new bills and letters are written to
+    // the outbox and due notices sent. `protect` skips a minute while the previous delivery still runs.
     new Cron('* * * * *', { timezone: TIME_ZONE, protect: true }, async () => {
-      for (const municipality of services.policies.municipalities()) {
+      const municipalities = new Set([
+        ...services.policies.municipalities(),
+        ...services.receivablesCatalog.municipalities(),
+      ])
+      for (const municipality of [...municipalities].sort()) {
         try {
           await services.jobs.notices(municipality)
-          const delivered = await services.jobs.deliverNotices(municipality)
-          if (delivered && delivered.sent + delivered.failed + delivered.retried > 0) {
-            log.info({ job: 'notices', municipality, ...delivered }, 'notices delivered')
-          }
+          const { bills, notices } = await services.jobs.deliver(municipality)
+          const done =
+            (bills?.delivered ?? 0) + (bills?.failed ?? 0) + (notices?.sent ?? 0) + (notices?.failed ?? 0)
+          if (done > 0)
+            log.info({ job: 'deliver', municipality, bills, notices }, 'bills and notices delivered')
         } catch (error) {
           log.error(
-            { job: 'notices', municipality, err: error },
-            'notice delivery failed; it runs again in a minute',
+            { job: 'deliver', municipality, err: error },
+            'delivery failed; it runs again in a minute',
           )
         }
       }

@@ -72,14 +72,6 @@ export async function createServices(deps: ServiceDeps) {
           ...(options?.batchSize === undefined ? {} : { batchSize: options.batchSize }),
         })
       : null
-    // Bills and letters are written after the night's transactions; simulations (no config) leave them pending.
-    const outboxDir = deps.config?.outboxDir
-    const delivery =
-      outboxDir !== undefined && receivablesCatalog.has(municipality)
-        ? await deliverPendingBills(db, receivablesCatalog, municipality, outboxDir, {
-            ...(options?.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-          })
-        : null
     return {
       municipality,
       date,
@@ -89,7 +81,6 @@ export async function createServices(deps: ServiceDeps) {
       feeBlockActions: circulationResult?.feeBlockActions ?? 0,
       notices: noticeResult,
       billing,
-      delivery,
     }
   }
 
@@ -140,13 +131,27 @@ export async function createServices(deps: ServiceDeps) {
       )
     : null
 
-  /** Sends the queued notices that are due (none without channels). */
-  async function deliverNotices(municipality: string) {
-    if (!channels || !policies.has(municipality)) return null
-    return deliverDueNotices(
-      { db, policies, receivablesCatalog, adaptersFor: channels.adaptersFor, now: () => clock.now() },
-      municipality,
-    )
+  /**
+   * Delivery, apart from the night's run so that it never holds it up (the scheduler calls it every minute):
+   * the pending bills, dunning letters and notices before transfer are rendered (PDF, MeMo) into the outbox,
+   * and the queued notices that are due are sent. Without a configuration (simulations) nothing is sent.
+   */
+  async function deliver(municipality: string, options: { onBills?: (done: number) => void } = {}) {
+    const outboxDir = deps.config?.outboxDir
+    const bills =
+      outboxDir !== undefined && receivablesCatalog.has(municipality)
+        ? await deliverPendingBills(db, receivablesCatalog, municipality, outboxDir, {
+            ...(options.onBills ? { onProgress: options.onBills } : {}),
+          })
+        : null
+    const notices =
+      channels && policies.has(municipality)
+        ? await deliverDueNotices(
+            { db, policies, receivablesCatalog, adaptersFor: channels.adaptersFor, now: () => clock.now() },
+            municipality,
+          )
+        : null
+    return { municipality, bills, notices }
   }
 
   return {
@@ -159,7 +164,7 @@ export async function createServices(deps: ServiceDeps) {
     fees,
     receivables,
     claimActions,
-    jobs: { nightly, notices, deliverNotices },
+    jobs: { nightly, notices, deliver },
     close: () => channels?.close(),
   }
 }

@@ -39,16 +39,6 @@ const NightlyResult = Type.Object({
     }),
     Type.Null(),
   ]),
-  delivery: Type.Union([
-    Type.Object({
-      delivered: Type.Integer({ description: 'bills and letters written for Digital Post and print' }),
-      letters: Type.Integer(),
-      digitalPost: Type.Integer(),
-      failed: Type.Integer(),
-      skipped: Type.Integer({ description: 'paid meanwhile, or superseded by a later letter' }),
-    }),
-    Type.Null(),
-  ]),
 })
 
 export const jobRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { services }) => {

@@ -125,7 +125,7 @@ describe('delivering notices', () => {
     // Due 1 April (28 days): the reminders are queued at the night's run of 29 March for 08:00.
     clock.set(instantOfLocal('2026-03-29', '02:00'))
     await services.jobs.nightly(m, '2026-03-29')
-    assert.deepEqual(await services.jobs.deliverNotices(m), {
+    assert.deepEqual((await services.jobs.deliver(m)).notices, {
       sent: 0,
       retried: 0,
       failed: 0,
@@ -133,7 +133,7 @@ describe('delivering notices', () => {
       deferred: 0,
     })
     clock.set(instantOfLocal('2026-03-29', '08:00'))
-    const first = await services.jobs.deliverNotices(m)
+    const first = (await services.jobs.deliver(m)).notices
     assert.deepEqual(first, { sent: 3, retried: 0, failed: 1, fellBack: 1, deferred: 0 })
     assert.deepEqual(await statuses(), [
       ['anna', 'reminder', 'email', 'sent', 1],
@@ -161,7 +161,7 @@ describe('delivering notices', () => {
       .executeTakeFirstOrThrow()
     assert.ok(bo.emailBouncedAt !== null, 'the bounced address is marked')
     // Nothing is sent twice.
-    assert.deepEqual(await services.jobs.deliverNotices(m), {
+    assert.deepEqual((await services.jobs.deliver(m)).notices, {
       sent: 0,
       retried: 0,
       failed: 0,
@@ -192,11 +192,11 @@ describe('delivering notices', () => {
       })
       .execute()
     clock.set(new Date('2026-04-08T23:30:00+02:00'))
-    assert.equal((await services.jobs.deliverNotices(m))?.deferred, 1)
+    assert.equal((await services.jobs.deliver(m)).notices?.deferred, 1)
     clock.set(new Date('2026-04-09T07:59:00+02:00'))
-    assert.equal((await services.jobs.deliverNotices(m))?.sent, 0)
+    assert.equal((await services.jobs.deliver(m)).notices?.sent, 0)
     clock.set(new Date('2026-04-09T08:00:00+02:00'))
-    assert.equal((await services.jobs.deliverNotices(m))?.sent, 1)
+    assert.equal((await services.jobs.deliver(m)).notices?.sent, 1)
     assert.equal(texts.length, 3)
   })
 
