@@ -41,12 +41,31 @@ const db = new Kysely<Database>({
 })
 const services = await createServices({ db, clock: systemClock })
 stats.clear()
+// The WAL written during the import (server-wide: other sessions' work counts too).
+const walNow = async () => {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ bytes: string; fpi: string }>(
+      'select wal_bytes::text as bytes, wal_fpi::text as fpi from pg_stat_wal',
+    )
+    return { bytes: Number(rows[0]?.bytes ?? 0), fpi: Number(rows[0]?.fpi ?? 0) }
+  } finally {
+    await client.end()
+  }
+}
+const walBefore = await walNow()
 const started = performance.now()
 const result = await importBankFile(services, MUNICIPALITY, readFileSync(file, 'utf8'), systemClock.now())
 const total = performance.now() - started
+const walAfter = await walNow()
 await db.destroy()
 rmSync(dir, { recursive: true, force: true })
 console.log(JSON.stringify(result))
+console.log(
+  `WAL during the import (whole server): ${Math.round((walAfter.bytes - walBefore.bytes) / 1048576)} MB, ` +
+    `${walAfter.fpi - walBefore.fpi} full-page images`,
+)
 console.log(`total ${(total / 1000).toFixed(1)} s; time in SQL by statement:`)
 const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms)
 let inSql = 0

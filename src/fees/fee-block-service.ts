@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import { enqueueNotices, writtenChannel } from '../notices/notice-repository.ts'
 import type { PolicyCatalog } from '../policy/policy-catalog.ts'
@@ -59,6 +59,9 @@ export async function evaluateFeeBlocks(
   // Warnings are written together after the loop (a handful of statements instead of four per patron);
   // they touch no row the other actions read or write, so the outcome is the same as one by one.
   const toWarn: number[] = []
+  // Lifts and withdrawn warnings are always an evaluation's only action: written together after the loop.
+  const toLift: number[] = []
+  const toWithdraw: number[] = []
   for (const patronId of ids) {
     const open = amounts.get(patronId) ?? { balance: 0, byKind: {} }
     const counted =
@@ -77,10 +80,30 @@ export async function evaluateFeeBlocks(
       nightly,
     )
     for (const action of actions) {
+      const warningId = pending.get(patronId)?.id
       if (action === 'warn') toWarn.push(patronId)
-      else await applyAction(trx, municipality, patronId, action, at, pending.get(patronId)?.id)
+      else if (action === 'lift') toLift.push(patronId)
+      else if (action === 'withdraw-warning') {
+        if (warningId !== undefined) toWithdraw.push(warningId)
+      } else await applyAction(trx, municipality, patronId, action, at, warningId)
     }
     if (actions.length > 0) done.set(patronId, actions)
+  }
+  if (toLift.length > 0) {
+    await trx
+      .updateTable('blocks')
+      .set({ untilAt: at })
+      .where('patronId', '=', sql<number>`any(${toLift}::int[])`)
+      .where('untilAt', 'is', null)
+      .where('reason', 'in', FEE_BLOCK_REASONS)
+      .execute()
+  }
+  if (toWithdraw.length > 0) {
+    await trx
+      .updateTable('exclusionWarnings')
+      .set({ status: 'withdrawn' })
+      .where('id', '=', sql<number>`any(${toWithdraw}::int[])`)
+      .execute()
   }
   await warn(trx, municipality, toWarn, patrons, at, businessDate)
   return done

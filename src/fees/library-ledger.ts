@@ -18,11 +18,7 @@ export function createLibraryLedger(policies: PolicyCatalog): LibraryLedger {
       const charges = await trx
         .selectFrom('charges')
         .select(['id', 'patronId'])
-        .where(
-          'id',
-          'in',
-          payments.map((p) => p.chargeId),
-        )
+        .where('id', '=', sql<number>`any(${[...new Set(payments.map((p) => p.chargeId))]}::int[])`)
         .execute()
       const patronOf = new Map(charges.map((c) => [c.id, c.patronId]))
       const byPatron = new Map<number, { chargeId: number; amount: number }[]>()
@@ -33,22 +29,22 @@ export function createLibraryLedger(policies: PolicyCatalog): LibraryLedger {
         list.push(payment)
         byPatron.set(patronId, list)
       }
-      // One payment row per patron, then the allocations and the charges in one statement each: a bank
-      // file brings thousands of payments at once.
-      const rows = await trx
-        .insertInto('payments')
-        .values(
-          [...byPatron].map(([patronId, list]) => ({
-            municipality,
-            patronId,
-            amount: list.reduce((sum, p) => sum + p.amount, 0),
-            receivedAt: at,
-            unapplied: 0,
-          })),
-        )
-        .returning(['id', 'patronId'])
-        .execute()
+      // One payment row per patron, then the charges and the allocations in one statement each (array
+      // parameters): a bank file brings thousands of payments at once. The charges are updated before the
+      // allocations are inserted, so that their foreign keys find rows this transaction already holds.
+      const patronIds = [...byPatron.keys()]
+      const { rows } = await sql<{ id: number; patronId: number }>`
+        insert into payments (municipality, patron_id, amount, received_at, unapplied)
+        select ${municipality}, p.patron_id, p.amount, ${at}::timestamptz, 0
+        from unnest(${patronIds}::int[], ${patronIds.map((id) =>
+          (byPatron.get(id) ?? []).reduce((sum, p) => sum + p.amount, 0),
+        )}::int[]) as p(patron_id, amount)
+        returning id, patron_id
+      `.execute(trx)
       const paymentOf = new Map(rows.map((r) => [r.patronId, r.id]))
+      const byCharge = new Map<number, number>()
+      for (const p of payments) byCharge.set(p.chargeId, (byCharge.get(p.chargeId) ?? 0) + p.amount)
+      await addPayments(trx, byCharge, at)
       const allocations = [...byPatron].flatMap(([patronId, list]) =>
         list.map((p) => ({
           paymentId: paymentOf.get(patronId) as number,
@@ -56,15 +52,14 @@ export function createLibraryLedger(policies: PolicyCatalog): LibraryLedger {
           amount: p.amount,
         })),
       )
-      for (let i = 0; i < allocations.length; i += 1000) {
-        await trx
-          .insertInto('paymentAllocations')
-          .values(allocations.slice(i, i + 1000))
-          .execute()
-      }
-      const byCharge = new Map<number, number>()
-      for (const p of payments) byCharge.set(p.chargeId, (byCharge.get(p.chargeId) ?? 0) + p.amount)
-      await addPayments(trx, byCharge, at)
+      await sql`
+        insert into payment_allocations (payment_id, charge_id, amount)
+        select * from unnest(
+          ${allocations.map((a) => a.paymentId)}::int[],
+          ${allocations.map((a) => a.chargeId)}::int[],
+          ${allocations.map((a) => a.amount)}::int[]
+        )
+      `.execute(trx)
       if (policies.has(municipality)) {
         await evaluateFeeBlocks(trx, policies, municipality, [...byPatron.keys()], at, false)
       }

@@ -294,16 +294,18 @@ export async function runBilling(
           .where('status', '=', 'open')
           .orderBy('id')
           .execute()
-        for (const claim of claims) {
-          await receivables.payClaim(trx, {
-            municipality,
-            reference: claim.paymentId,
+        await receivables.applyBankPayments(
+          trx,
+          municipality,
+          claims.map((claim) => ({
+            paymentReference: claim.paymentId,
             amount: claim.amount - claim.paid,
-            channel: 'betalingsservice',
-            at,
             externalRef: `betalingsservice-${claim.id}-${date}`,
-          })
-        }
+            payerName: null,
+          })),
+          at,
+          'betalingsservice',
+        )
         result.collections += claims.length
         return claims.length
       },

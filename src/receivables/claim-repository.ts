@@ -213,15 +213,10 @@ export async function insertClaims(trx: Trx, claims: readonly NewClaimInput[]): 
  */
 export async function refreshClaims(trx: Trx, claimIds: readonly number[]): Promise<ClaimRow[]> {
   if (claimIds.length === 0) return []
+  // Driven by the claim ids, one index look-up each: as a `group by` over an IN list the planner may
+  // misjudge a few thousand claims and read the whole table.
+  const ids = [...new Set(claimIds)].sort((x, y) => x - y)
   const result = await sql<ClaimRow>`
-    with totals as (
-      select claim_id,
-        coalesce(sum(amount) filter (where status in ('open', 'paid')), 0)::int as amount,
-        coalesce(sum(paid) filter (where status in ('open', 'paid')), 0)::int as paid,
-        count(*) filter (where status in ('open', 'paid')) as in_force
-      from claim_lines where claim_id = any(${[...claimIds]}::int[])
-      group by claim_id
-    )
     update claims set
       amount = totals.amount,
       paid = totals.paid,
@@ -232,8 +227,16 @@ export async function refreshClaims(trx: Trx, claimIds: readonly number[]): Prom
         when claims.status in ('paid', 'cancelled') then 'open'
         else claims.status
       end
-    from totals
-    where claims.id = totals.claim_id
+    from unnest(${ids}::int[]) as v(id)
+      cross join lateral (
+        select
+          coalesce(sum(l.amount) filter (where l.status in ('open', 'paid')), 0)::int as amount,
+          coalesce(sum(l.paid) filter (where l.status in ('open', 'paid')), 0)::int as paid,
+          count(*) filter (where l.status in ('open', 'paid')) as in_force
+        from claim_lines l where l.claim_id = v.id
+        group by l.claim_id
+      ) as totals
+    where claims.id = v.id
     returning claims.*
   `.execute(trx)
   return result.rows

@@ -1,11 +1,30 @@
 import { type Kysely, sql } from 'kysely'
-import type { ChargeRow, ClaimRow, Database, DebtorRow, LegalKind } from '../db/schema.ts'
+import type { ChargeRow, ClaimRow, ClaimStatus, Database, DebtorRow, LegalKind } from '../db/schema.ts'
 import { allocatePayment } from '../fees/ledger-rules.ts'
 import type { Clock } from '../shared/clock.ts'
 import { ValidationError } from '../shared/errors.ts'
 import type { Ore } from '../shared/money.ts'
 import { ageOn, type LocalDate, localDateOf } from '../shared/time.ts'
 import { addBankDays } from './bank-days.ts'
+import {
+  type BankPayment,
+  type ClaimState,
+  type LineState,
+  openAmount,
+  planOverpayment,
+  type Route,
+  routePayments,
+  type SurplusPlan,
+} from './bank-payment-plan.ts'
+import {
+  addToCredit,
+  insertClaimEvents,
+  insertPayouts,
+  insertReceiptAllocations,
+  insertReceipts,
+  payLines,
+  postAll,
+} from './bulk-writes.ts'
 import {
   ACCOUNTS,
   debtorOfCpr,
@@ -623,252 +642,309 @@ export function createReceivablesService(deps: ReceivablesDeps) {
   }
 
   /**
-   * A batch of payments the bank has received (a camt.054 file), in few statements: each payment is looked
-   * up by its payment ID; one its claim absorbs whole is placed in bulk; one that is more than the claim
-   * owes, or on a claim with a plan or a legacy balance, goes through `payClaim`; an unknown payment ID is
-   * held for staff. A payment seen before (its bank reference) is skipped.
+   * A batch of payments the bank has received (a camt.054 file), in a fixed number of statements per batch:
+   * each payment is looked up by its payment ID and placed as `payClaim` would place it, one after the other
+   * (bank-payment-plan.ts), but written per table for the whole batch. A payment its claim absorbs is placed
+   * on it; an overpayment pays its claim, then the debtor's other payable claims oldest first, and the rest
+   * is the citizen's credit, paid out; a payment without a payment ID, or with one that neither a claim nor
+   * an instalment has, is held for staff. What needs more rules goes through `payClaim` one by one: a
+   * payment for a claim on an instalment plan (or with an instalment's payment ID), held or cancelled, and
+   * the overpayments of a debtor who has such a payment in the batch or a claim on a plan. A payment seen
+   * before (its bank reference) is skipped.
    */
   async function applyBankPayments(
     trx: Trx,
     municipality: string,
-    payments: readonly {
-      paymentReference: string | null
-      amount: Ore
-      externalRef: string
-      payerName: string | null
-    }[],
+    payments: readonly BankPayment[],
     at: Date,
+    // Betalingsservice collections come in the same way, from the nightly run.
+    channel: Extract<PaymentChannel, 'bank' | 'betalingsservice'> = 'bank',
   ): Promise<{ applied: number; unmatched: number; duplicates: number }> {
     const outcome = { applied: 0, unmatched: 0, duplicates: 0 }
     const today = localDateOf(at)
     const seen = new Set(
       (
-        await trx
-          .selectFrom('receipts')
-          .select('externalRef')
-          .where('municipality', '=', municipality)
-          .where('channel', '=', 'bank')
-          .where(
-            'externalRef',
-            'in',
-            payments.map((p) => p.externalRef),
-          )
-          .execute()
-      ).map((r) => r.externalRef),
+        await sql<{ externalRef: string }>`
+          select external_ref from receipts
+          where municipality = ${municipality} and channel = ${channel}
+            and external_ref = any(${payments.map((p) => p.externalRef)}::text[])
+        `.execute(trx)
+      ).rows.map((r) => r.externalRef),
     )
-    const fresh = payments.filter((p) => p.amount > 0 && !seen.has(p.externalRef))
+    const fresh: BankPayment[] = []
+    for (const payment of payments) {
+      if (payment.amount <= 0 || seen.has(payment.externalRef)) continue
+      seen.add(payment.externalRef)
+      fresh.push(payment)
+    }
     outcome.duplicates = payments.length - fresh.length
     if (fresh.length === 0) return outcome
+
+    // The claims paid, locked, with their open lines.
     const idOf = new Map(
       fresh.map((p) => [p, p.paymentReference ? parsePaymentReference(p.paymentReference) : null]),
     )
     const ids = [...new Set([...idOf.values()].filter((id): id is string => id !== null))]
-    const claims =
-      ids.length === 0
-        ? []
-        : await trx
-            .selectFrom('claims')
-            .select(['id', 'debtorId', 'paymentId', 'status', 'holdReason', 'onPlan'])
-            .where('municipality', '=', municipality)
-            .where('paymentId', 'in', ids)
-            .forUpdate()
-            .execute()
-    const claimOf = new Map(claims.map((c) => [c.paymentId, c]))
-    const lines =
-      claims.length === 0
-        ? []
-        : await trx
-            .selectFrom('claimLines')
-            .select(['id', 'claimId', 'chargeId', 'amount', 'paid'])
-            .where(
-              'claimId',
-              'in',
-              claims.map((c) => c.id),
-            )
-            .where('status', '=', 'open')
-            .orderBy('claimId')
-            .orderBy('id')
-            .forUpdate()
-            .execute()
-    const openLines = new Map<number, { id: number; chargeId: number | null; open: Ore }[]>()
-    for (const line of lines) {
-      const list = openLines.get(line.claimId) ?? []
-      list.push({ id: line.id, chargeId: line.chargeId, open: line.amount - line.paid })
-      openLines.set(line.claimId, list)
-    }
-    const unmatched: typeof fresh = []
-    const oneByOne: typeof fresh = []
-    const placed: {
-      payment: (typeof fresh)[number]
-      claim: (typeof claims)[number]
-      parts: { lineId: number; chargeId: number | null; amount: Ore }[]
-    }[] = []
-    for (const payment of fresh) {
-      const paymentId = idOf.get(payment) ?? null
-      const claim = paymentId === null ? undefined : claimOf.get(paymentId)
-      if (!claim) {
-        // Perhaps an instalment's payment ID: the slow path knows those.
-        if (paymentId !== null) oneByOne.push(payment)
-        else unmatched.push(payment)
-        continue
-      }
-      const list = openLines.get(claim.id) ?? []
-      const open = list.reduce((sum, l) => sum + l.open, 0)
-      if (claim.onPlan || claim.status === 'held' || claim.status === 'cancelled' || payment.amount > open) {
-        oneByOne.push(payment)
-        continue
-      }
-      let left = payment.amount
-      const parts: { lineId: number; chargeId: number | null; amount: Ore }[] = []
-      for (const line of list) {
-        if (left === 0) break
-        const part = Math.min(left, line.open)
-        if (part <= 0) continue
-        parts.push({ lineId: line.id, chargeId: line.chargeId, amount: part })
-        line.open -= part
-        left -= part
-      }
-      placed.push({ payment, claim, parts })
-    }
-
-    if (unmatched.length > 0) {
-      const rows = await trx
-        .insertInto('receipts')
-        .values(
-          unmatched.map((p) => ({
-            municipality,
-            channel: 'bank',
-            amount: p.amount,
-            receivedAt: at,
-            businessDate: today,
-            debtorId: null,
-            claimId: null,
-            paymentReference: p.paymentReference,
-            externalRef: p.externalRef,
-            payerName: p.payerName,
-            status: 'unmatched' as const,
-          })),
-        )
-        .returning(['id', 'amount'])
-        .execute()
-      await post(
-        trx,
-        rows.map((r) => ({
-          municipality,
-          businessDate: today,
-          at,
-          debit: ACCOUNTS.bank('bank'),
-          credit: ACCOUNTS.suspense,
-          amount: r.amount,
-          receiptId: r.id,
-          memo: 'payment held for manual matching',
-        })),
-      )
-      outcome.unmatched += rows.length
-    }
-
-    if (placed.length > 0) {
-      const receipts = await trx
-        .insertInto('receipts')
-        .values(
-          placed.map(({ payment, claim }) => ({
-            municipality,
-            channel: 'bank',
-            amount: payment.amount,
-            receivedAt: at,
-            businessDate: today,
-            debtorId: claim.debtorId,
-            claimId: claim.id,
-            paymentReference: payment.paymentReference,
-            externalRef: payment.externalRef,
-            payerName: payment.payerName,
-            status: 'applied' as const,
-          })),
-        )
-        .returning('id')
-        .execute()
-      const byLine = new Map<number, Ore>()
-      const allocations: {
-        receiptId: number
+    const claimsById = new Map<number, ClaimState>()
+    const claimOf = new Map<string, ClaimState>()
+    if (ids.length > 0) {
+      const rows = await sql<{
+        id: number
         debtorId: number
-        claimLineId: number
-        amount: Ore
-        at: Date
-      }[] = []
-      const postings: Posting[] = []
-      placed.forEach(({ payment, claim, parts }, index) => {
-        const receiptId = (receipts[index] as { id: number }).id
-        const common = {
-          municipality,
-          businessDate: today,
-          at,
-          debtorId: claim.debtorId,
-          claimId: claim.id,
-          receiptId,
+        paymentId: string
+        status: ClaimStatus
+        onPlan: boolean
+      }>`
+        select id, debtor_id, payment_id, status, on_plan from claims
+        where municipality = ${municipality} and payment_id = any(${ids}::text[])
+        for update
+      `.execute(trx)
+      for (const row of rows.rows) {
+        const claim = {
+          id: row.id,
+          debtorId: row.debtorId,
+          status: row.status,
+          onPlan: row.onPlan,
+          lines: [],
         }
+        claimsById.set(claim.id, claim)
+        claimOf.set(row.paymentId, claim)
+      }
+    }
+    if (claimsById.size > 0) {
+      const lines = await sql<LineState>`
+        select id, claim_id, charge_id, amount - paid as open from claim_lines
+        where claim_id = any(${[...claimsById.keys()]}::int[]) and status = 'open'
+        order by claim_id, id
+        for update
+      `.execute(trx)
+      for (const line of lines.rows) claimsById.get(line.claimId)?.lines.push(line)
+    }
+    // Payments their claims absorb are placed here, in file order.
+    const routes = routePayments(
+      fresh,
+      (p) => idOf.get(p) ?? null,
+      (id) => claimOf.get(id),
+    )
+    const placedEvents = new Map<number, { claimId: number; kind: string }>()
+    for (const route of routes) {
+      if (route.kind !== 'placed') continue
+      const kind = openAmount(route.claim) === 0 ? 'paid' : 'part-paid'
+      placedEvents.set(route.claim.id, { claimId: route.claim.id, kind })
+    }
+
+    // A payment ID no claim has may be an instalment's: payClaim knows those.
+    const unknownIds = routes.flatMap((r) => (r.kind === 'unknown-id' ? [r.paymentId] : []))
+    const instalmentDebtor = new Map<string, number | null>()
+    if (unknownIds.length > 0) {
+      const rows = await sql<{ paymentId: string; debtorId: number | null }>`
+        select i.payment_id, c.debtor_id
+        from instalments i
+          join instalment_plans p on p.id = i.plan_id
+          left join claims c on c.id = p.claim_id
+        where i.payment_id = any(${unknownIds}::text[])
+      `.execute(trx)
+      for (const row of rows.rows) instalmentDebtor.set(row.paymentId, row.debtorId)
+    }
+    const isOneByOne = (route: Route) =>
+      route.kind === 'one-by-one' || (route.kind === 'unknown-id' && instalmentDebtor.has(route.paymentId))
+    // A debtor with a payment for payClaim in the batch has all overpayments placed by it, in file order:
+    // their surplus may reach the same claims.
+    const oneByOneDebtors = new Set<number>()
+    for (const route of routes) {
+      if (route.kind === 'one-by-one') oneByOneDebtors.add(route.claim.debtorId)
+      if (route.kind === 'unknown-id') {
+        const debtorId = instalmentDebtor.get(route.paymentId)
+        if (debtorId !== undefined && debtorId !== null) oneByOneDebtors.add(debtorId)
+      }
+    }
+
+    // The claims an overpaying debtor's surplus can go to (payableClaimsOf), oldest first, with their open
+    // lines; a claim on a plan among them sends the debtor's overpayments to payClaim.
+    const payableOf = new Map<number, ClaimState[]>()
+    const overDebtors = new Set<number>()
+    for (const route of routes) {
+      if (route.kind === 'over' && !oneByOneDebtors.has(route.claim.debtorId))
+        overDebtors.add(route.claim.debtorId)
+    }
+    if (overDebtors.size > 0) {
+      const rows = await sql<{
+        claimId: number
+        debtorId: number
+        status: ClaimStatus
+        holdReason: string | null
+        municipality: string
+        onPlan: boolean
+        id: number
+        chargeId: number | null
+        open: Ore
+      }>`
+        select c.id as claim_id, c.debtor_id, c.status, c.hold_reason, c.municipality, c.on_plan,
+          l.id, l.charge_id, l.amount - l.paid as open
+        from claims c join claim_lines l on l.claim_id = c.id
+        where c.debtor_id = any(${[...overDebtors]}::int[]) and c.status in ('open', 'held', 'transferred')
+          and l.status = 'open'
+        order by c.debtor_id, c.claim_date, c.id, l.id
+        for update of l
+      `.execute(trx)
+      const readNow = new Set<number>()
+      for (const row of rows.rows) {
+        if (row.holdReason === 'legacy' && !legacyAccepts(row, channel)) continue
+        if (row.onPlan) oneByOneDebtors.add(row.debtorId)
+        let claim = claimsById.get(row.claimId)
+        if (!claim) {
+          claim = {
+            id: row.claimId,
+            debtorId: row.debtorId,
+            status: row.status,
+            onPlan: row.onPlan,
+            lines: [],
+          }
+          claimsById.set(claim.id, claim)
+          readNow.add(claim.id)
+        }
+        // A claim paid in this batch already has its lines, as the payments before left them.
+        if (readNow.has(claim.id)) {
+          claim.lines.push({ id: row.id, claimId: row.claimId, chargeId: row.chargeId, open: row.open })
+        }
+        const list = payableOf.get(row.debtorId) ?? []
+        if (list[list.length - 1] !== claim) list.push(claim)
+        payableOf.set(row.debtorId, list)
+      }
+    }
+
+    // Then the overpayments, one after the other.
+    const written: {
+      payment: BankPayment
+      claim: ClaimState | null
+      route: Route
+      plan: SurplusPlan | null
+    }[] = []
+    const oneByOne: BankPayment[] = []
+    routes.forEach((route, index) => {
+      const payment = fresh[index] as BankPayment
+      if (isOneByOne(route) || (route.kind === 'over' && oneByOneDebtors.has(route.claim.debtorId))) {
+        oneByOne.push(payment)
+      } else if (route.kind === 'over') {
+        const plan = planOverpayment(payment.amount, route.claim, payableOf.get(route.claim.debtorId) ?? [])
+        written.push({ payment, claim: route.claim, route, plan })
+      } else {
+        const claim = route.kind === 'placed' ? route.claim : null
+        written.push({ payment, claim, route, plan: null })
+      }
+    })
+
+    // Written per table, in that order.
+    const receiptIds = await insertReceipts(
+      trx,
+      municipality,
+      written.map(({ payment, claim }) => ({
+        channel,
+        amount: payment.amount,
+        debtorId: claim?.debtorId ?? null,
+        claimId: claim?.id ?? null,
+        paymentReference: payment.paymentReference,
+        externalRef: payment.externalRef,
+        payerName: payment.payerName,
+        status: claim ? 'applied' : 'unmatched',
+      })),
+      at,
+      today,
+    )
+    const postings: Omit<Posting, 'municipality' | 'businessDate' | 'at'>[] = []
+    const allocations: { receiptId: number; debtorId: number; claimLineId: number; amount: Ore }[] = []
+    const byLine = new Map<number, Ore>()
+    const libraryPayments: ChargePayment[] = []
+    const events: { claimId: number; kind: string; detail: Record<string, unknown> }[] = [
+      ...[...placedEvents.values()].map((e) => ({ ...e, detail: { channel } })),
+    ]
+    const credit = new Map<number, Ore>()
+    const payouts: { debtorId: number; amount: Ore }[] = []
+    const touched = new Set<number>()
+    for (const { payment, claim, route, plan } of written) {
+      const receiptId = receiptIds.get(payment.externalRef) as number
+      if (!claim) {
         postings.push({
-          ...common,
-          debit: ACCOUNTS.bank('bank'),
-          credit: ACCOUNTS.credit,
+          debit: ACCOUNTS.bank(channel),
+          credit: ACCOUNTS.suspense,
           amount: payment.amount,
-          memo: 'payment received',
+          receiptId,
+          memo: 'payment held for manual matching',
         })
+        outcome.unmatched++
+        continue
+      }
+      outcome.applied++
+      const common = { debtorId: claim.debtorId, receiptId }
+      postings.push({
+        ...common,
+        debit: ACCOUNTS.bank(channel),
+        credit: ACCOUNTS.credit,
+        amount: payment.amount,
+        claimId: claim.id,
+        memo: 'payment received',
+      })
+      const steps = plan ? [plan.first, plan.others] : route.kind === 'placed' ? [{ parts: route.parts }] : []
+      for (const step of steps) {
+        for (const { line, amount } of step.parts) {
+          allocations.push({ ...common, claimLineId: line.id, amount })
+          byLine.set(line.id, (byLine.get(line.id) ?? 0) + amount)
+          if (line.chargeId !== null) libraryPayments.push({ chargeId: line.chargeId, amount })
+          touched.add(line.claimId)
+        }
+      }
+      if (!plan) {
         postings.push({
           ...common,
           debit: ACCOUNTS.credit,
           credit: ACCOUNTS.receivable,
           amount: payment.amount,
+          claimId: claim.id,
           memo: 'payment applied',
         })
-        for (const part of parts) {
-          byLine.set(part.lineId, (byLine.get(part.lineId) ?? 0) + part.amount)
-          allocations.push({
-            receiptId,
-            debtorId: claim.debtorId,
-            claimLineId: part.lineId,
-            amount: part.amount,
-            at,
-          })
-        }
-      })
-      await sql`
-        update claim_lines l set
-          paid = l.paid + v.amount,
-          status = case when l.paid + v.amount >= l.amount then 'paid' else 'open' end
-        from unnest(${[...byLine.keys()]}::int[], ${[...byLine.values()]}::int[]) as v(id, amount)
-        where l.id = v.id
-      `.execute(trx)
-      for (let i = 0; i < allocations.length; i += 1000) {
-        await trx
-          .insertInto('receiptAllocations')
-          .values(allocations.slice(i, i + 1000))
-          .execute()
+        continue
       }
-      await post(trx, postings)
-      const claimIds = [...new Set(placed.map((p) => p.claim.id))]
-      const refreshed = await refreshClaims(trx, claimIds)
-      await recordEvents(
-        trx,
-        refreshed.map((c) => ({
-          claimId: c.id,
-          at,
-          kind: c.status === 'paid' ? 'paid' : 'part-paid',
-          detail: { channel: 'bank' },
-        })),
-      )
-      const libraryPayments = placed.flatMap(({ parts }) =>
-        parts.flatMap((p) => (p.chargeId === null ? [] : [{ chargeId: p.chargeId, amount: p.amount }])),
-      )
-      await library.paymentsApplied(trx, municipality, libraryPayments, at)
-      outcome.applied += placed.length
+      for (const step of [plan.first, plan.others]) {
+        for (const { claimId, applied, paid } of step.claims) {
+          postings.push({
+            ...common,
+            debit: ACCOUNTS.credit,
+            credit: ACCOUNTS.receivable,
+            amount: applied,
+            claimId,
+            memo: 'payment applied',
+          })
+          events.push({ claimId, kind: paid ? 'paid' : 'part-paid', detail: { applied, receipt: receiptId } })
+        }
+      }
+      if (plan.left > 0) {
+        credit.set(claim.debtorId, (credit.get(claim.debtorId) ?? 0) + plan.left)
+        payouts.push({ debtorId: claim.debtorId, amount: plan.left })
+      }
     }
+    await postAll(trx, municipality, today, at, postings)
+    await payLines(trx, byLine)
+    await insertReceiptAllocations(trx, allocations, at)
+    await addToCredit(trx, credit)
+    await refreshClaims(trx, [...touched])
+    await insertClaimEvents(trx, events, at)
+    await insertPayouts(
+      trx,
+      municipality,
+      payouts,
+      'Overskydende indbetaling',
+      at,
+      today,
+      addBankDays(today, policyOf(municipality, today).payouts.bankDays.value),
+    )
+    if (libraryPayments.length > 0) await library.paymentsApplied(trx, municipality, libraryPayments, at)
 
     for (const payment of oneByOne) {
       const result = await payClaim(trx, {
         municipality,
         reference: payment.paymentReference ?? '',
         amount: payment.amount,
-        channel: 'bank',
+        channel,
         at,
         externalRef: payment.externalRef,
         payerName: payment.payerName,
