@@ -1,10 +1,35 @@
 import type { Db } from '../db/database.ts'
 import { type Policy, parsePolicy } from './policy-schema.ts'
 
-/** Stores the policy versions that the database does not have yet; stored versions are never rewritten. */
+/**
+ * Stores the policy versions that the database does not have yet. A stored version's values are never
+ * rewritten; a section added to the policy format since it was stored (e.g. `notices`) is taken from the
+ * file of the same version, so an installation keeps starting after an upgrade.
+ */
 export async function syncPolicies(db: Db, policies: readonly Policy[]): Promise<number> {
   let added = 0
+  const stored = await db
+    .selectFrom('policyVersions')
+    .select(['municipality', 'version', 'document'])
+    .execute()
   for (const policy of policies) {
+    const existing = stored.find(
+      (row) => row.municipality === policy.municipality && row.version === policy.version,
+    )
+    if (existing) {
+      const document = (
+        typeof existing.document === 'string' ? JSON.parse(existing.document) : existing.document
+      ) as Record<string, unknown>
+      const missing = Object.entries(policy).filter(([section]) => !(section in document))
+      if (missing.length > 0) {
+        await db
+          .updateTable('policyVersions')
+          .set({ document: JSON.stringify({ ...document, ...Object.fromEntries(missing) }) })
+          .where('municipality', '=', policy.municipality)
+          .where('version', '=', policy.version)
+          .execute()
+      }
+    }
     await db
       .insertInto('municipalities')
       .values({ code: policy.municipality, name: policy.name })
