@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { sql } from 'kysely'
+import { migrateToLatest } from '../db/migrate.ts'
 import { openTestDatabase } from '../test-support/test-database.ts'
 import { readPolicyFiles } from './policy-files.ts'
 import { loadPolicies, syncPolicies } from './policy-repository.ts'
@@ -15,6 +16,7 @@ describe('stored policy versions', () => {
     const handle = await openTestDatabase()
     handles.push(handle)
     const { db } = handle
+    await migrateToLatest(db as never)
     await syncPolicies(db, readPolicyFiles())
     // As stored by an installation from before notices existed, with a value since changed in the file.
     await sql`
