@@ -97,7 +97,9 @@ export async function createServices(deps: ServiceDeps) {
       .executeTakeFirstOrThrow()
     const date = localDateOf(at)
     const policy = policies.inForce(patron.municipality, date)
-    const amount = policy.notices.reservationReady.value?.letterPostage ?? 0
+    const amount = policy.notices.reservationReady.value?.chargePostage
+      ? policy.notices.letterPostage.value
+      : 0
     if (amount === 0) return
     const charges = await insertCharges(trx, [
       postageChargeFor(policy, { municipality: patron.municipality, ...reservation, amount }, date, at),

@@ -161,8 +161,8 @@ export function postageChargeFor(
     explanation: `Porto for brev om at "${input.title}" er klar til afhentning: ${formatKroner(input.amount)}. Låneren betaler portoen for reserveringsmeddelelser pr. brev, også selvom materialet ikke afhentes.`,
     details: JSON.stringify({
       reservation: input.reservationId,
-      tariff: 'notices.reservationReady.letterPostage',
-      source: policy.notices.reservationReady.source,
+      tariff: 'notices.letterPostage',
+      source: policy.notices.letterPostage.source,
     }),
     settledAt: null,
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -198,6 +198,39 @@ describe('delivering notices', () => {
     clock.set(new Date('2026-04-09T08:00:00+02:00'))
     assert.equal((await services.jobs.deliver(m)).notices?.sent, 1)
     assert.equal(texts.length, 3)
+  })
+
+  it('writes a letter as a PDF into the outbox for the print service, with its postage recorded', async () => {
+    const cai = await services.db
+      .selectFrom('patrons')
+      .select('id')
+      .where('cardNumber', '=', 'cai')
+      .executeTakeFirstOrThrow()
+    await services.db
+      .insertInto('notices')
+      .values({
+        municipality: m,
+        patronId: cai.id,
+        kind: 'recall',
+        channel: 'letter',
+        sendAt: new Date('2026-04-11T08:00:00+02:00'),
+        items: JSON.stringify(['4']),
+        dedupeKey: 'test:letter',
+        payload: JSON.stringify({ dueDate: '2026-04-01' }),
+      })
+      .execute()
+    clock.set(new Date('2026-04-11T08:00:00+02:00'))
+    assert.equal((await services.jobs.deliver(m)).notices?.sent, 1)
+    const letter = await services.db
+      .selectFrom('notices')
+      .select(['status', 'payload'])
+      .where('dedupeKey', '=', 'test:letter')
+      .executeTakeFirstOrThrow()
+    assert.equal(letter.status, 'sent')
+    assert.equal((letter.payload as { postage?: number }).postage, 1500)
+    const pdfs = readdirSync(join(outbox, m, 'notices', 'letters'))
+    assert.equal(pdfs.length, 1)
+    assert.match(pdfs[0] ?? '', /^notice-\d+-recall\.pdf$/)
   })
 
   it("shows the outbox and a patron's notices over HTTP; a failed notice can be sent again", async () => {

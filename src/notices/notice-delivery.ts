@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/schema.ts'
 import type { PolicyCatalog } from '../policy/policy-catalog.ts'
 import type { ReceivablesCatalog } from '../receivables/receivables-policy.ts'
@@ -135,9 +135,20 @@ async function record(
 ): Promise<void> {
   await deps.db.transaction().execute(async (trx) => {
     if (outcome.status === 'sent') {
+      // A letter's postage is recorded with it (what the print service's letters cost).
+      const postage =
+        notice.channel === 'letter'
+          ? deps.policies.inForce(notice.municipality, localDateOf(now)).notices.letterPostage.value
+          : null
       await trx
         .updateTable('notices')
-        .set({ status: 'sent', sentAt: now, attempts: notice.attempts + 1, lastError: null })
+        .set({
+          status: 'sent',
+          sentAt: now,
+          attempts: notice.attempts + 1,
+          lastError: null,
+          ...(postage === null ? {} : { payload: sql`payload || ${JSON.stringify({ postage })}::jsonb` }),
+        })
         .where('id', '=', notice.id)
         .execute()
       result.sent++

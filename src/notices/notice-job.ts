@@ -194,9 +194,9 @@ export async function queueHoldNotices(
             sendAt: heldAt,
             items: [row.barcode],
             dedupeKey: `reservation-ready:${row.reservationId}:${channel}`,
-            payload: channel === 'letter' ? { ...payload, postage: ready.letterPostage } : payload,
+            payload: channel === 'letter' ? { ...payload, postage: policy.letterPostage.value } : payload,
           })
-          if (channel === 'letter' && ready.letterPostage > 0) {
+          if (channel === 'letter' && ready.chargePostage && policy.letterPostage.value > 0) {
             await chargePostage(
               trx,
               { patronId: row.patronId, reservationId: row.reservationId, title: row.title },

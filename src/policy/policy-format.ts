@@ -136,12 +136,13 @@ export function formatPolicy(policy: Policy): string {
     recall === null ? 'ingen' : `${recall.daysAfterDue} dage efter fristen, ${audience(recall.to)}`,
     policy.notices.recall.source,
   )
+  add('porto pr. brev', formatKroner(policy.notices.letterPostage.value), policy.notices.letterPostage.source)
   const ready = policy.notices.reservationReady.value
   add(
     'reservering klar til afhentning',
     ready === null
       ? 'ingen besked'
-      : `gratis på e-mail og sms; pr. brev betaler låneren portoen (${formatKroner(ready.letterPostage)})`,
+      : `gratis på e-mail og sms; pr. brev ${ready.chargePostage ? 'betaler låneren portoen' : 'gratis'}`,
     policy.notices.reservationReady.source,
   )
   return lines.join('\n')

@@ -139,8 +139,10 @@ export const policySchema = z.strictObject({
     sendTimes: sourced(z.strictObject({ weekday: clockTime, saturday: clockTime, sunday: clockTime })),
     reminder: sourced(z.strictObject({ daysBeforeDue: days.min(1), to: audience }).nullable()),
     recall: sourced(z.strictObject({ daysAfterDue: days.min(1), to: audience }).nullable()),
-    /** A reserved item is ready: free by e-mail/SMS; a patron without either gets a letter and pays postage. */
-    reservationReady: sourced(z.strictObject({ letterPostage: ore }).nullable()),
+    /** What a letter costs to send: recorded on every letter, and charged where the policy says so. */
+    letterPostage: sourced(ore),
+    /** A reserved item is ready: free by e-mail/SMS; by letter the patron pays the postage when `chargePostage`. */
+    reservationReady: sourced(z.strictObject({ chargePostage: z.boolean() }).nullable()),
   }),
 })
 
