@@ -266,6 +266,26 @@ describe('delivering notices', () => {
     })
     assert.equal(again.statusCode, 409)
     assert.equal(again.json().error, 'not-failed')
+    // Bo's address bounced; a new one is used again, and Bo now wants SMS only.
+    const before = await get('/api/kobenhavn/patrons/bo')
+    assert.equal(before.body.emailBounced, true)
+    assert.equal(before.body.language, 'en')
+    const changed = await app.inject({
+      method: 'PATCH',
+      url: '/api/kobenhavn/patrons/bo/contact',
+      headers: { 'x-api-key': 'k' },
+      payload: { email: 'bo@example.dk', noticeChannels: ['sms'] },
+    })
+    assert.equal(changed.statusCode, 200)
+    assert.equal(changed.json().emailBounced, false)
+    assert.deepEqual(changed.json().noticeChannels, ['sms'])
+    const empty = await app.inject({
+      method: 'PATCH',
+      url: '/api/kobenhavn/patrons/bo/contact',
+      headers: { 'x-api-key': 'k' },
+      payload: {},
+    })
+    assert.equal(empty.statusCode, 400)
     await app.close()
   })
 })

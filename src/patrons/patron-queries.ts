@@ -25,6 +25,11 @@ export const PatronView = Type.Object({
   phone: Type.Union([Type.String(), Type.Null()]),
   remindersOptIn: Type.Boolean(),
   digitalPost: Type.Boolean({ description: 'false: exempt from Digital Post, letters by post' }),
+  noticeChannels: Type.Union([Type.Array(Type.String()), Type.Null()], {
+    description: 'email and/or sms; null: e-mail when given, else SMS',
+  }),
+  language: Type.String({ description: 'da or en' }),
+  emailBounced: Type.Boolean({ description: 'the e-mail address bounced: notices go by SMS or in writing' }),
   guardian: Type.Union([
     Type.String({ description: 'card number of the economically responsible adult' }),
     Type.Null(),
@@ -105,6 +110,9 @@ export async function patronView(
     phone: patron.phone,
     remindersOptIn: patron.remindersOptIn,
     digitalPost: patron.digitalPost,
+    noticeChannels: patron.noticeChannels,
+    language: patron.language,
+    emailBounced: patron.emailBouncedAt !== null,
     guardian: await cardNumberOf(trx, patron.guardianId),
     dependants: dependants.map((d) => d.cardNumber),
     cardLost: patron.cardLostAt !== null,

@@ -8,6 +8,27 @@ import { PatronView, patronView } from './patron-queries.ts'
 import { findPatronByCardOrCpr } from './patron-repository.ts'
 import { registerPatron } from './patron-service.ts'
 
+const NoticeChannels = Type.Array(Type.Union([Type.Literal('email'), Type.Literal('sms')]), {
+  minItems: 1,
+  uniqueItems: true,
+  description: 'where notices go; by default e-mail when given, else SMS',
+})
+const Language = Type.Union([Type.Literal('da'), Type.Literal('en')], {
+  description: 'of notices; default da',
+})
+
+const ContactBody = Type.Object(
+  {
+    email: Type.Optional(Type.Union([Type.String({ format: 'email' }), Type.Null()])),
+    phone: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])),
+    remindersOptIn: Type.Optional(Type.Boolean()),
+    noticeChannels: Type.Optional(Type.Union([NoticeChannels, Type.Null()])),
+    language: Type.Optional(Language),
+    digitalPost: Type.Optional(Type.Boolean({ description: 'false: exempt from Digital Post' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+
 const RegisterBody = Type.Object(
   {
     cardNumber: Type.Optional(Type.String({ minLength: 1, description: 'defaults to the CPR number' })),
@@ -19,6 +40,8 @@ const RegisterBody = Type.Object(
     phone: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])),
     remindersOptIn: Type.Optional(Type.Boolean()),
     digitalPost: Type.Optional(Type.Boolean({ description: 'false: exempt from Digital Post' })),
+    noticeChannels: Type.Optional(NoticeChannels),
+    language: Type.Optional(Language),
     guardian: Type.Optional(
       Type.String({ minLength: 1, description: 'card or CPR number of the economically responsible adult' }),
     ),
@@ -67,6 +90,50 @@ export const patronRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
         const row = await findPatronByCardOrCpr(trx, municipality, patron)
         if (!row) throw new RefusalError('unknown-patron')
         return patronView(trx, fees, row, today())
+      })
+    },
+  )
+
+  app.patch(
+    '/patrons/:patron/contact',
+    {
+      schema: {
+        tags: ['patrons'],
+        summary:
+          "Change a patron's e-mail, phone, reminders, notice channels, language or Digital Post choice; a new e-mail address is used again even if the old one bounced",
+        params: PatronParams,
+        body: ContactBody,
+        response: responses({ 200: PatronView }),
+      },
+    },
+    async (request) => {
+      const { municipality, patron } = request.params
+      const body = request.body
+      return db.transaction().execute(async (trx) => {
+        const row = await findPatronByCardOrCpr(trx, municipality, patron)
+        if (!row) throw new RefusalError('unknown-patron')
+        const updated = await trx
+          .updateTable('patrons')
+          .set({
+            ...(body.email === undefined ? {} : { email: body.email, emailBouncedAt: null }),
+            ...(body.phone === undefined ? {} : { phone: body.phone }),
+            ...(body.remindersOptIn === undefined ? {} : { remindersOptIn: body.remindersOptIn }),
+            ...(body.noticeChannels === undefined ? {} : { noticeChannels: body.noticeChannels }),
+            ...(body.language === undefined ? {} : { language: body.language }),
+            ...(body.digitalPost === undefined ? {} : { digitalPost: body.digitalPost }),
+          })
+          .where('id', '=', row.id)
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        // The receivables send bills by the same choice.
+        if (body.digitalPost !== undefined) {
+          await trx
+            .updateTable('debtors')
+            .set({ digitalPost: body.digitalPost })
+            .where('patronId', '=', row.id)
+            .execute()
+        }
+        return patronView(trx, fees, updated, today())
       })
     },
   )
