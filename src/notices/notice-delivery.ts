@@ -73,7 +73,8 @@ export async function deliverDueNotices(
   const { db } = deps
   const result: NoticeDeliveryResult = { sent: 0, retried: 0, failed: 0, fellBack: 0, deferred: 0 }
   const adapters = deps.adaptersFor(municipality)
-  const seen = new Set<number>()
+  // Each notice is tried at most once per call: the next batch starts after the last one's highest id.
+  let lastId = 0
   for (;;) {
     const now = deps.now()
     const due = (await db
@@ -94,14 +95,13 @@ export async function deliverDueNotices(
       .where('status', '=', 'queued')
       .where('sendAt', '<=', now)
       .where((eb) => eb.or([eb('nextAttemptAt', 'is', null), eb('nextAttemptAt', '<=', now)]))
-      .where('id', 'not in', seen.size === 0 ? [0] : [...seen])
-      .orderBy('sendAt')
+      .where('id', '>', lastId)
       .orderBy('id')
       .limit(options.batchSize ?? 200)
       .execute()) as QueuedNotice[]
     if (due.length === 0) break
     for (const notice of due) {
-      seen.add(notice.id)
+      lastId = notice.id
       const channel = notice.channel as NoticeChannel
       if (channel === 'sms' && smsSendInstant(now).getTime() > now.getTime()) {
         await db
