@@ -4,6 +4,7 @@ import * as receivables from './migrations/0002-receivables.ts'
 import * as citizenActions from './migrations/0003-citizen-actions.ts'
 import * as billingIndexes from './migrations/0004-billing-indexes.ts'
 import * as notices from './migrations/0005-notices.ts'
+import * as sip2Accounts from './migrations/0006-sip2-accounts.ts'
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0003-citizen-actions': citizenActions,
   '0004-billing-indexes': billingIndexes,
   '0005-notices': notices,
+  '0006-sip2-accounts': sip2Accounts,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

@@ -404,6 +404,14 @@ export interface LedgerEntryTable {
   memo: string
 }
 
+export interface Sip2AccountTable {
+  login: string
+  passwordHash: string
+  municipality: string
+  location: string
+  createdAt: Generated<Timestamp>
+}
+
 export interface Database {
   municipalities: MunicipalityTable
   policyVersions: PolicyVersionTable
@@ -435,6 +443,7 @@ export interface Database {
   instalments: InstalmentTable
   appeals: AppealTable
   offsets: OffsetTable
+  sip2Accounts: Sip2AccountTable
 }
 
 export type PatronRow = Selectable<PatronTable>
