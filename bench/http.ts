@@ -138,11 +138,12 @@ export async function runHttpBench(url: string, options: BenchOptions): Promise<
     PORT: String(port),
     HOST: '127.0.0.1',
     LAAN_SCHEDULER: '0',
+    LAAN_SIP2_PORT: '0',
     LAAN_DEMO_DATA: '0',
     LAAN_API_KEY: API_KEY,
     LOG_LEVEL: options.serverLogLevel,
   }
-  const serverCommand = `DATABASE_URL=${url} PORT=${port} LAAN_SCHEDULER=0 LAAN_DEMO_DATA=0 LOG_LEVEL=${options.serverLogLevel} node bin/laan.js start`
+  const serverCommand = `DATABASE_URL=${url} PORT=${port} LAAN_SCHEDULER=0 LAAN_SIP2_PORT=0 LAAN_DEMO_DATA=0 LOG_LEVEL=${options.serverLogLevel} node bin/laan.js start`
   log(serverCommand)
   // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the service under load.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)

@@ -153,6 +153,27 @@ function requireReceivables(
   }
 }
 
+program
+  .command('sip2-account')
+  .description('add a self-service machine account for SIP2 (login 93) and the FBS endpoint')
+  .requiredOption('--login <login>', "the machine's login (CN)")
+  .requiredOption('--password <password>', 'its password (CO)')
+  .requiredOption('--municipality <code>', 'kobenhavn, gentofte, naestved')
+  .requiredOption('--location <name>', 'the library location the machine stands in')
+  .action(async (options: { login: string; password: string; municipality: string; location: string }) => {
+    await withServices(async (services) => {
+      if (!services.policies.has(options.municipality)) {
+        throw new ValidationError(
+          'municipality',
+          `unknown; one of ${services.policies.municipalities().join(', ')}`,
+        )
+      }
+      const { addSip2Account } = await import('./sip2/sip2-accounts.ts')
+      const account = await addSip2Account(services.db, options)
+      console.log(JSON.stringify(account, null, 2))
+    })
+  })
+
 const receivables = program
   .command('receivables')
   .description("the municipality's receivables (Mit Betalingsoverblik)")

@@ -22,6 +22,8 @@ export interface Config {
   readonly smsUrl: string | undefined
   readonly smsToken: string | undefined
   readonly smsSender: string
+  /** The SIP2 server for self-service machines; 0 turns it off. */
+  readonly sip2Port: number
 }
 
 const DEFAULT_API_KEY = 'laan-dev-key'
@@ -70,5 +72,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsUrl: parseUrl(env.LAAN_SMS_URL, 'LAAN_SMS_URL', ['http:', 'https:']),
     smsToken: env.LAAN_SMS_TOKEN || undefined,
     smsSender: env.LAAN_SMS_SENDER ?? 'Biblioteket',
+    sip2Port: parsePort(env.LAAN_SIP2_PORT, 'LAAN_SIP2_PORT', 6001),
   })
 }

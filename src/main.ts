@@ -7,6 +7,7 @@ import { buildApp } from './http/app.ts'
 import { createServices, type Services } from './services.ts'
 import { systemClock } from './shared/clock.ts'
 import { localDateOf, TIME_ZONE } from './shared/time.ts'
+import { createSip2Server } from './sip2/sip2-server.ts'
 
 /** `npm start`: the API, the demo data on first start and the nightly run at 02:00 Copenhagen time. */
 export async function startService(): Promise<void> {
@@ -15,7 +16,14 @@ export async function startService(): Promise<void> {
   const services = await createServices({ db: handle.db, clock: systemClock, config })
   const app = await buildApp(services, { logger: { level: config.logLevel } })
   await prepare(services, config, app.log)
+  const sip2 =
+    config.sip2Port === 0
+      ? null
+      : createSip2Server(services, {
+          onError: (error) => app.log.error({ err: error }, 'SIP2 message failed'),
+        })
   const shutdown = async () => {
+    await sip2?.close()
     await app.close()
     await handle.close()
     process.exit(0)
@@ -23,6 +31,10 @@ export async function startService(): Promise<void> {
   process.once('SIGINT', shutdown)
   process.once('SIGTERM', shutdown)
   await app.listen({ port: config.port, host: config.host })
+  if (sip2) {
+    const address = await sip2.listen(config.sip2Port, config.host)
+    app.log.info({ sip2: address }, 'SIP2 server listening')
+  }
 }
 
 /** Once per start: the key warning, demo data, the nightly scheduler. */
