@@ -7,6 +7,7 @@ import type { PolicyCatalog } from '../policy/policy-catalog.ts'
 import type { ChargeHandOver } from '../receivables/receivables-port.ts'
 import type { Clock } from '../shared/clock.ts'
 import type { LocalDate } from '../shared/time.ts'
+import { finishJobRun, startJobRun } from './job-runs.ts'
 
 export interface NightlyDeps {
   db: Db
@@ -63,27 +64,9 @@ export async function runNightly(
     feeBlockActions: 0,
   }
 
-  const started = clock.now()
-  await db
-    .insertInto('jobRuns')
-    .values({
-      municipality,
-      job: JOB,
-      businessDate: date,
-      status: 'running',
-      startedAt: started,
-      progress: '{}',
-    })
-    .onConflict((oc) => oc.columns(['municipality', 'job', 'businessDate']).doNothing())
-    .execute()
-  const run = await db
-    .selectFrom('jobRuns')
-    .select('status')
-    .where('municipality', '=', municipality)
-    .where('job', '=', JOB)
-    .where('businessDate', '=', date)
-    .executeTakeFirstOrThrow()
-  if (run.status === 'completed') return { ...result, alreadyCompleted: true }
+  const runKey = { municipality, job: JOB, businessDate: date }
+  if ((await startJobRun(db, runKey, clock.now())).alreadyCompleted)
+    return { ...result, alreadyCompleted: true }
 
   const report = async (progress: NightlyProgress) => {
     options.onProgress?.(progress)
@@ -196,12 +179,6 @@ export async function runNightly(
     await report({ step: 'fee-blocks', batch, processed })
   }
 
-  await db
-    .updateTable('jobRuns')
-    .set({ status: 'completed', finishedAt: clock.now(), progress: JSON.stringify(result) })
-    .where('municipality', '=', municipality)
-    .where('job', '=', JOB)
-    .where('businessDate', '=', date)
-    .execute()
+  await finishJobRun(db, runKey, clock.now(), result)
   return result
 }

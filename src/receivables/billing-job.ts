@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import type { Db } from '../db/database.ts'
 import type { ChargeRow, ClaimRow, Database } from '../db/schema.ts'
+import { finishJobRun, startJobRun } from '../jobs/job-runs.ts'
 import type { Clock } from '../shared/clock.ts'
 import { formatKroner } from '../shared/money.ts'
 import { addDays, formatDanishDate, type LocalDate } from '../shared/time.ts'
@@ -90,26 +91,9 @@ export async function runBilling(
     payouts: 0,
     brokenPlans: 0,
   }
-  await db
-    .insertInto('jobRuns')
-    .values({
-      municipality,
-      job: JOB,
-      businessDate: date,
-      status: 'running',
-      startedAt: clock.now(),
-      progress: '{}',
-    })
-    .onConflict((oc) => oc.columns(['municipality', 'job', 'businessDate']).doNothing())
-    .execute()
-  const run = await db
-    .selectFrom('jobRuns')
-    .select('status')
-    .where('municipality', '=', municipality)
-    .where('job', '=', JOB)
-    .where('businessDate', '=', date)
-    .executeTakeFirstOrThrow()
-  if (run.status === 'completed') return { ...result, alreadyCompleted: true }
+  const runKey = { municipality, job: JOB, businessDate: date }
+  if ((await startJobRun(db, runKey, clock.now())).alreadyCompleted)
+    return { ...result, alreadyCompleted: true }
 
   const report = async (progress: BillingProgress) => {
     options.onProgress?.(progress)
@@ -712,12 +696,6 @@ export async function runBilling(
     )
   }
 
-  await db
-    .updateTable('jobRuns')
-    .set({ status: 'completed', finishedAt: clock.now(), progress: JSON.stringify(result) })
-    .where('municipality', '=', municipality)
-    .where('job', '=', JOB)
-    .where('businessDate', '=', date)
-    .execute()
+  await finishJobRun(db, runKey, clock.now(), result)
   return result
 }
