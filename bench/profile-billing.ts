@@ -3,39 +3,22 @@
 //   node --import tsx bench/profile-billing.ts <database url> <business date>
 // Use it on a fresh copy: createdb -T laan_bench laan_bench_profile. The library's steps are not run first
 // (bench/profile-nightly.ts runs the whole night); they add only claims dated today, which billing leaves.
-import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
-import pg from 'pg'
-import type { Database } from '../src/db/schema.ts'
 import { createLibraryLedger } from '../src/fees/library-ledger.ts'
 import { runBilling } from '../src/receivables/billing-job.ts'
 import { createServices } from '../src/services.ts'
 import { systemClock } from '../src/shared/clock.ts'
 import { MUNICIPALITY } from './generate.ts'
+import { profiledDatabase } from './statement-profile.ts'
 
 const [url, date] = process.argv.slice(2)
 if (!url || !date) {
   console.error('usage: node --import tsx bench/profile-billing.ts <database url> <YYYY-MM-DD>')
   process.exit(2)
 }
-pg.types.setTypeParser(1082, (value: string) => value)
-const stats = new Map<string, { count: number; ms: number }>()
-const db = new Kysely<Database>({
-  dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 4 }) }),
-  plugins: [new CamelCasePlugin()],
-  log: (event) => {
-    // One shape per statement: parameters and IN lists folded.
-    const shape = event.query.sql
-      .replace(/\$\d+(, \$\d+)*/g, '$n')
-      .replace(/\s+/g, ' ')
-      .slice(0, 150)
-    const entry = stats.get(shape) ?? { count: 0, ms: 0 }
-    entry.count++
-    entry.ms += event.queryDurationMillis
-    stats.set(shape, entry)
-  },
-})
+const profile = profiledDatabase(url)
+const db = profile.db
 const services = await createServices({ db, clock: systemClock })
-stats.clear()
+profile.reset()
 const wall = new Map<string, number>()
 let last = performance.now()
 const started = last
@@ -65,14 +48,7 @@ console.log(JSON.stringify(result))
 console.log(`total ${(total / 1000).toFixed(1)} s; wall time by step (from its batches' reports):`)
 for (const [name, ms] of wall) console.log(`${(ms / 1000).toFixed(2).padStart(7)} s  ${name}`)
 console.log('time in SQL by statement:')
-const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms)
-let inSql = 0
-let statements = 0
-for (const [shape, { count, ms }] of rows) {
-  inSql += ms
-  statements += count
-  if (ms >= 50) console.log(`${(ms / 1000).toFixed(2).padStart(7)} s ${String(count).padStart(8)}×  ${shape}`)
-}
+const { inSqlMs: inSql, statements } = profile.print(50)
 console.log(
   `${(inSql / 1000).toFixed(1)} s in SQL (${statements} statements), ${((total - inSql) / 1000).toFixed(1)} s elsewhere`,
 )

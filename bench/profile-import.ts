@@ -5,14 +5,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
-import type { Database } from '../src/db/schema.ts'
 import { importBankFile } from '../src/receivables/bank-import.ts'
 import { createServices } from '../src/services.ts'
 import { systemClock } from '../src/shared/clock.ts'
 import { MUNICIPALITY } from './generate.ts'
 import { writeBankFile } from './import.ts'
+import { profiledDatabase } from './statement-profile.ts'
 
 const [url, count] = process.argv.slice(2)
 if (!url) {
@@ -22,25 +21,10 @@ if (!url) {
 const dir = mkdtempSync(join(tmpdir(), 'laan-profile-camt-'))
 const file = join(dir, 'camt054.xml')
 await writeBankFile(url, Number(count ?? 2000), file)
-pg.types.setTypeParser(1082, (value: string) => value)
-const stats = new Map<string, { count: number; ms: number }>()
-const db = new Kysely<Database>({
-  dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 4 }) }),
-  plugins: [new CamelCasePlugin()],
-  log: (event) => {
-    // One shape per statement: parameters and IN lists folded.
-    const shape = event.query.sql
-      .replace(/\$\d+(, \$\d+)*/g, '$n')
-      .replace(/\s+/g, ' ')
-      .slice(0, 160)
-    const entry = stats.get(shape) ?? { count: 0, ms: 0 }
-    entry.count++
-    entry.ms += event.queryDurationMillis
-    stats.set(shape, entry)
-  },
-})
+const profile = profiledDatabase(url)
+const db = profile.db
 const services = await createServices({ db, clock: systemClock })
-stats.clear()
+profile.reset()
 // The WAL written during the import (server-wide: other sessions' work counts too).
 const walNow = async () => {
   const client = new pg.Client({ connectionString: url })
@@ -67,14 +51,7 @@ console.log(
     `${walAfter.fpi - walBefore.fpi} full-page images`,
 )
 console.log(`total ${(total / 1000).toFixed(1)} s; time in SQL by statement:`)
-const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms)
-let inSql = 0
-let statements = 0
-for (const [shape, { count, ms }] of rows) {
-  inSql += ms
-  statements += count
-  console.log(`${(ms / 1000).toFixed(2).padStart(7)} s ${String(count).padStart(7)}×  ${shape}`)
-}
+const { inSqlMs: inSql, statements } = profile.print()
 console.log(
   `${(inSql / 1000).toFixed(1)} s in SQL (${statements} statements, ${(statements / result.payments).toFixed(1)} per payment), ` +
     `${((total - inSql) / 1000).toFixed(1)} s elsewhere`,
