@@ -4,6 +4,18 @@
 
 import PDFDocument from 'pdfkit'
 import { toWinAnsi } from '../receivables/bill-pdf.ts'
+import {
+  BLACK,
+  BOLD,
+  BOTTOM_LIMIT,
+  GREY,
+  LEFT,
+  PAGE_WIDTH,
+  REGULAR,
+  RIGHT,
+  TOP,
+  WIDTH,
+} from '../shared/a4-page.ts'
 import { formatDanishDate, instantOfLocal, isLocalDate, type LocalDate } from '../shared/time.ts'
 import type { NoticeLanguage } from './notice-message.ts'
 import { formatEnglishDate } from './notice-templates.ts'
@@ -25,21 +37,9 @@ export interface NoticePdfOptions {
   compress?: boolean
 }
 
-const PAGE_WIDTH = 595.28
-const PAGE_HEIGHT = 841.89
-const LEFT = 57
-const RIGHT = PAGE_WIDTH - 57
-const WIDTH = RIGHT - LEFT
-const TOP = 45
-const BOTTOM_LIMIT = PAGE_HEIGHT - 50
 /** Where the address goes: the window of a C5 envelope, as on the bills. */
 const ADDRESS_TOP = 130
 const BULLET_INDENT = 14
-
-const REGULAR = 'Helvetica'
-const BOLD = 'Helvetica-Bold'
-const GREY = '#555555'
-const BLACK = '#000000'
 
 type Pdf = PDFKit.PDFDocument
 

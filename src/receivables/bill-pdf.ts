@@ -1,4 +1,17 @@
 import PDFDocument from 'pdfkit'
+import {
+  BLACK,
+  BOLD,
+  BOTTOM_LIMIT,
+  GREY,
+  LEFT,
+  PAGE_HEIGHT,
+  PAGE_WIDTH,
+  REGULAR,
+  RIGHT,
+  TOP,
+  WIDTH,
+} from '../shared/a4-page.ts'
 import { instantOfLocal } from '../shared/time.ts'
 import {
   assertValidBillDocument,
@@ -16,25 +29,13 @@ export interface RenderPdfOptions {
   compress?: boolean
 }
 
-const PAGE_WIDTH = 595.28
-const PAGE_HEIGHT = 841.89
-const LEFT = 57
-const RIGHT = PAGE_WIDTH - 57
-const WIDTH = RIGHT - LEFT
-const TOP = 45
-const BOTTOM_LIMIT = PAGE_HEIGHT - 50
 const AMOUNT_COLUMN = 110
 const CONTACT_COLUMN = 340
 /** An FIK payment slip is the bottom third of an A4 sheet. */
 const SLIP_HEIGHT = 288
 const SLIP_TOP = PAGE_HEIGHT - SLIP_HEIGHT
 
-const REGULAR = 'Helvetica'
-const BOLD = 'Helvetica-Bold'
 const MONO = 'Courier'
-
-const GREY = '#555555'
-const BLACK = '#000000'
 
 // The standard fonts speak WinAnsi only, and pdfkit writes any other character as a corrupt hex code,
 // so text is folded into WinAnsi first: an accent WinAnsi lacks is dropped, anything else becomes "?".
