@@ -87,24 +87,14 @@ export async function createServices(deps: ServiceDeps) {
   /** A reservation-ready letter's postage: a library charge, handed over like any other. */
   async function chargePostage(
     trx: Db,
-    reservation: { patronId: number; reservationId: number; title: string },
+    postage: { municipality: string; patronId: number; reservationId: number; title: string; amount: number },
     at: Date,
   ): Promise<void> {
-    const patron = await trx
-      .selectFrom('patrons')
-      .select('municipality')
-      .where('id', '=', reservation.patronId)
-      .executeTakeFirstOrThrow()
     const date = localDateOf(at)
-    const policy = policies.inForce(patron.municipality, date)
-    const amount = policy.notices.reservationReady.value?.chargePostage
-      ? policy.notices.letterPostage.value
-      : 0
-    if (amount === 0) return
     const charges = await insertCharges(trx, [
-      postageChargeFor(policy, { municipality: patron.municipality, ...reservation, amount }, date, at),
+      postageChargeFor(policies.inForce(postage.municipality, date), postage, date, at),
     ])
-    await receivables.handOver.chargesCreated(trx, patron.municipality, charges, at)
+    await receivables.handOver.chargesCreated(trx, postage.municipality, charges, at)
   }
 
   /** Notices due now that are not tied to the night: reservations put on the hold shelf since the last call. */

@@ -143,7 +143,7 @@ export async function queueHoldNotices(
   now: Date,
   chargePostage: (
     trx: Db,
-    reservation: { patronId: number; reservationId: number; title: string },
+    postage: { municipality: string; patronId: number; reservationId: number; title: string; amount: number },
     at: Date,
   ) => Promise<void>,
 ): Promise<number> {
@@ -199,7 +199,13 @@ export async function queueHoldNotices(
           if (channel === 'letter' && ready.chargePostage && policy.letterPostage.value > 0) {
             await chargePostage(
               trx,
-              { patronId: row.patronId, reservationId: row.reservationId, title: row.title },
+              {
+                municipality,
+                patronId: row.patronId,
+                reservationId: row.reservationId,
+                title: row.title,
+                amount: policy.letterPostage.value,
+              },
               heldAt,
             )
           }
