@@ -5,6 +5,7 @@ import * as citizenActions from './migrations/0003-citizen-actions.ts'
 import * as billingIndexes from './migrations/0004-billing-indexes.ts'
 import * as notices from './migrations/0005-notices.ts'
 import * as sip2Accounts from './migrations/0006-sip2-accounts.ts'
+import * as selfService from './migrations/0007-self-service.ts'
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0004-billing-indexes': billingIndexes,
   '0005-notices': notices,
   '0006-sip2-accounts': sip2Accounts,
+  '0007-self-service': selfService,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

@@ -37,6 +37,10 @@ export interface PatronTable {
   noticeChannels: ('email' | 'sms')[] | null
   language: Generated<'da' | 'en'>
   emailBouncedAt: Timestamp | null
+  street: string | null
+  postalCode: string | null
+  city: string | null
+  country: string | null
 }
 
 export type ItemStatus = 'available' | 'on-loan' | 'held' | 'lost'
@@ -56,6 +60,12 @@ export interface ItemTable {
   illMaxRenewals: number | null
   illPrice: number | null
   status: Generated<ItemStatus>
+  /** General material designation (FBS GMB), e.g. `bog`; null: from the material type. */
+  gmb: string | null
+  /** Specific material designation (FBS SMB), e.g. `Bog`; null: from the material type. */
+  smb: string | null
+  /** DK5 classification, e.g. `sk` for fiction, `99.4`. */
+  dk5: string | null
 }
 
 export type LoanStatus = 'active' | 'returned' | 'lost'
@@ -410,6 +420,32 @@ export interface Sip2AccountTable {
   municipality: string
   location: string
   createdAt: Generated<Timestamp>
+  lastLoginAt: Timestamp | null
+}
+
+/** An offline transaction a machine replayed (no block = Y), with the answer it got: replayed once only. */
+export interface Sip2OfflineTransactionTable {
+  login: string
+  /** The SIP2 command: 11, 09 or 29. */
+  command: string
+  item: string
+  /** The patron identifier ('' for a checkin). */
+  patron: string
+  transactionAt: Timestamp
+  /** The response body, without sequence number and checksum. */
+  response: string
+  recordedAt: Generated<Timestamp>
+}
+
+/** A card scanned at the door in staffless hours, kept for the policy's retention period. */
+export interface DoorEntryTable {
+  id: Generated<string>
+  municipality: string
+  location: string
+  card: string
+  at: Timestamp
+  opened: boolean
+  reason: string
 }
 
 export interface Database {
@@ -444,6 +480,8 @@ export interface Database {
   appeals: AppealTable
   offsets: OffsetTable
   sip2Accounts: Sip2AccountTable
+  sip2OfflineTransactions: Sip2OfflineTransactionTable
+  doorEntries: DoorEntryTable
 }
 
 export type PatronRow = Selectable<PatronTable>

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import net from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { openTestServices, type TestContext } from '../test-support/test-services.ts'
 import { addSip2Account } from './sip2-accounts.ts'
@@ -8,55 +7,7 @@ import { formatSip2Date } from './sip2-dates.ts'
 import { formatSip2Request, parseSip2Response, type Sip2Request } from './sip2-messages.ts'
 import { createSip2Server, type Sip2Server } from './sip2-server.ts'
 import { SIP2_REFUSAL_MESSAGES } from './sip2-session.ts'
-
-/** A tiny SIP2 client: one line out, one CR-terminated line back. */
-class TestClient {
-  private buffer = ''
-  private waiting: ((line: string) => void)[] = []
-  private lines: string[] = []
-  private constructor(private readonly socket: net.Socket) {
-    socket.setEncoding('utf8')
-    socket.on('data', (data: string) => {
-      this.buffer += data
-      let index = this.buffer.indexOf('\r')
-      while (index >= 0) {
-        const line = this.buffer.slice(0, index)
-        this.buffer = this.buffer.slice(index + 1)
-        const waiter = this.waiting.shift()
-        if (waiter) waiter(line)
-        else this.lines.push(line)
-        index = this.buffer.indexOf('\r')
-      }
-    })
-  }
-  static connect(port: number): Promise<TestClient> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1', () => resolve(new TestClient(socket)))
-      socket.once('error', reject)
-    })
-  }
-  send(text: string, ending = '\r'): void {
-    this.socket.write(`${text}${ending}`)
-  }
-  read(timeoutMs = 5000): Promise<string> {
-    const line = this.lines.shift()
-    if (line !== undefined) return Promise.resolve(line)
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no response')), timeoutMs)
-      this.waiting.push((l) => {
-        clearTimeout(timer)
-        resolve(l)
-      })
-    })
-  }
-  async request(text: string, ending = '\r'): Promise<string> {
-    this.send(text, ending)
-    return this.read()
-  }
-  close(): void {
-    this.socket.destroy()
-  }
-}
+import { Sip2TcpClient as TestClient } from './sip2-test-client.ts'
 
 let t: TestContext
 let server: Sip2Server
