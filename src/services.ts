@@ -26,6 +26,7 @@ import {
 import { createReceivablesService } from './receivables/receivables-service.ts'
 import type { Clock } from './shared/clock.ts'
 import { type LocalDate, localDateOf } from './shared/time.ts'
+import { Sip2Monitor } from './sip2/sip2-monitor.ts'
 
 export interface ServiceDeps {
   db: Db
@@ -157,6 +158,7 @@ export async function createServices(deps: ServiceDeps) {
     receivables,
     claimActions,
     jobs: { nightly, notices, deliver },
+    machines: new Sip2Monitor(),
     close: () => channels?.close(),
   }
 }

@@ -24,6 +24,13 @@ const AddItemBody = Type.Object(
       Type.Union([Type.Integer({ minimum: 0, description: 'replacement price, øre' }), Type.Null()]),
     ),
     referenceOnly: Type.Optional(Type.Boolean()),
+    gmb: Type.Optional(
+      Type.String({ minLength: 1, description: 'general material designation (default from the type)' }),
+    ),
+    smb: Type.Optional(
+      Type.String({ minLength: 1, description: 'specific material designation (default from the type)' }),
+    ),
+    dk5: Type.Optional(Type.String({ minLength: 1, description: 'DK5 classification, e.g. sk or 99.4' })),
     ill: Type.Optional(
       Type.Object(
         {

@@ -15,6 +15,11 @@ export interface AddItemInput {
   units?: number | undefined
   price?: number | null | undefined
   referenceOnly?: boolean | undefined
+  /** General and specific material designation, when not those of the material type. */
+  gmb?: string | null | undefined
+  smb?: string | null | undefined
+  /** DK5 classification (`sk` for fiction, `99.4` …). */
+  dk5?: string | null | undefined
   ill?:
     | {
         lendingLibrary?: string | undefined
@@ -46,5 +51,8 @@ export async function addItem(trx: Trx, input: AddItemInput): Promise<ItemRow> {
     illLoanDays: input.ill?.loanDays ?? null,
     illMaxRenewals: input.ill?.maxRenewals ?? null,
     illPrice: input.ill?.price ?? null,
+    gmb: input.gmb ?? null,
+    smb: input.smb ?? null,
+    dk5: input.dk5 ?? null,
   })
 }

@@ -41,6 +41,12 @@ export interface CheckoutInput {
   item: string
   /** The moment of the transaction; defaults to now (a machine replaying offline transactions sends its own). */
   at?: Date | undefined
+  /**
+   * An offline transaction a machine replays ("no block"): it happened, so it is recorded whatever the
+   * patron's standing or the item's state (an item still on loan to another was returned first; a copy
+   * held for another goes back to waiting).
+   */
+  noBlock?: boolean | undefined
 }
 
 export interface CheckinInput {
@@ -134,15 +140,14 @@ export function createCirculationService(deps: CirculationDeps) {
     } = found
     if (patronId === null || patronCardNumber === null) throw new RefusalError('unknown-patron')
     const standing = standingRefusal({ cardLost: patronCardLostAt !== null, blocked: patronBlocked === true })
-    if (standing) throw new RefusalError(standing)
+    if (standing && !input.noBlock) throw new RefusalError(standing)
     const today = localDateOf(at)
     const policy = policies.inForce(input.municipality, today)
     const rulesItem = loanItem(item)
-    if (isReferenceOnly(policy, rulesItem)) throw new RefusalError('reference-only')
+    if (isReferenceOnly(policy, rulesItem) && !input.noBlock) throw new RefusalError('reference-only')
     const heldForThisPatron = reservationStatus === 'held' && reservationItemId === item.id
-    if (item.status === 'held' ? !heldForThisPatron : item.status !== 'available') {
-      throw new RefusalError('not-available')
-    }
+    const lendable = item.status === 'held' ? heldForThisPatron : item.status === 'available'
+    if (!lendable && !input.noBlock) throw new RefusalError('not-available')
     return {
       item,
       patron: { id: patronId, cardNumber: patronCardNumber },
@@ -176,6 +181,17 @@ export function createCirculationService(deps: CirculationDeps) {
       at,
     )
     if (!plan) return refuseUnknown(trx, input)
+    if (input.noBlock && (plan.item.status === 'on-loan' || plan.item.status === 'lost')) {
+      return checkoutOfflineWhileOnLoan(trx, input, plan.item, plan.patron, at)
+    }
+    if (input.noBlock && plan.item.status === 'held' && !plan.heldForThisPatron) {
+      await trx
+        .updateTable('reservations')
+        .set({ status: 'waiting', itemId: null, heldAt: null, notifiedAt: null })
+        .where('itemId', '=', plan.item.id)
+        .where('status', '=', 'held')
+        .execute()
+    }
     const { reservation } = plan
     if (reservation) {
       // The patron collects a copy of a title they reserved; a copy held for them elsewhere goes to the next.
@@ -200,6 +216,29 @@ export function createCirculationService(deps: CirculationDeps) {
   }
 
   /**
+   * An offline check-out of an item laan still has on loan: the patron's own loan stands as it is; an item
+   * on loan to another was evidently returned first, so it is checked in at the same moment, then lent.
+   */
+  async function checkoutOfflineWhileOnLoan(
+    trx: Trx,
+    input: CheckoutInput,
+    item: ItemRow,
+    patron: CheckoutResult['patron'],
+    at: Date,
+  ): Promise<CheckoutResult> {
+    const own = await trx
+      .selectFrom('loans')
+      .selectAll()
+      .where('itemId', '=', item.id)
+      .where('patronId', '=', patron.id)
+      .where('status', 'in', ['active', 'lost'])
+      .executeTakeFirst()
+    if (own) return { loan: own, patron, item }
+    await checkin(trx, { municipality: input.municipality, item: input.item, at })
+    return checkout(trx, input)
+  }
+
+  /**
    * Check-out without a transaction: one read and one write that applies only if the item is still as
    * read. Undefined when that cannot decide (the item changed meanwhile, or a reservation is collected):
    * run `checkout` in a transaction then. The busiest path in a library: half the round trips.
@@ -212,7 +251,7 @@ export function createCirculationService(deps: CirculationDeps) {
       at,
     )
     if (!plan) return refuseUnknown(db, input)
-    if (plan.reservation) return undefined
+    if (plan.reservation || input.noBlock) return undefined
     const loan = await insertLoanIfItemIs(db, plan.item.status, plan.loan)
     if (!loan) return undefined
     return { loan, patron: plan.patron, item: { ...plan.item, status: 'on-loan' } }

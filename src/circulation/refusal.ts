@@ -1,6 +1,7 @@
 import type { RefusalCode } from './loan-rules.ts'
 
-const MESSAGES: Record<RefusalCode, { da: string; en: string }> = {
+/** Each refusal in Danish and English. */
+export const REFUSAL_MESSAGES: Record<RefusalCode, { da: string; en: string }> = {
   blocked: {
     da: 'Du er blokeret som låner og kan ikke låne, forny eller reservere.',
     en: 'The patron is blocked.',
@@ -36,7 +37,7 @@ export class RefusalError extends Error {
   readonly messageDa: string
   readonly messageEn: string
   constructor(readonly code: RefusalCode) {
-    const text = MESSAGES[code]
+    const text = REFUSAL_MESSAGES[code]
     super(text.en)
     this.messageDa = text.da
     this.messageEn = text.en

@@ -42,6 +42,17 @@ const RegisterBody = Type.Object(
     digitalPost: Type.Optional(Type.Boolean({ description: 'false: exempt from Digital Post' })),
     noticeChannels: Type.Optional(NoticeChannels),
     language: Type.Optional(Language),
+    address: Type.Optional(
+      Type.Object(
+        {
+          street: Type.String({ minLength: 1 }),
+          postalCode: Type.String({ minLength: 1 }),
+          city: Type.String({ minLength: 1 }),
+          country: Type.Optional(Type.String({ minLength: 1, description: 'default Danmark' })),
+        },
+        { additionalProperties: false, description: 'home address' },
+      ),
+    ),
     guardian: Type.Optional(
       Type.String({ minLength: 1, description: 'card or CPR number of the economically responsible adult' }),
     ),

@@ -22,6 +22,7 @@ export interface RegisterPatronInput {
   /** The channels for notices; by default e-mail when given, else SMS. */
   noticeChannels?: ('email' | 'sms')[] | undefined
   language?: 'da' | 'en' | undefined
+  address?: PatronAddress | undefined
   /** Card or CPR number of the economically responsible adult. */
   guardian?: string | undefined
   /** An already hashed PIN (demo and benchmark data share one). */
@@ -30,6 +31,13 @@ export interface RegisterPatronInput {
   at: Date
   /** A replayed history (scenario) takes the guardian as given. */
   trustGuardian?: boolean | undefined
+}
+
+export interface PatronAddress {
+  street: string
+  postalCode: string
+  city: string
+  country?: string | undefined
 }
 
 export async function hashPin(pin: string): Promise<string> {
@@ -89,5 +97,9 @@ export async function registerPatron(trx: Trx, input: RegisterPatronInput): Prom
     noticeChannels: input.noticeChannels ?? null,
     language: input.language ?? 'da',
     guardianId,
+    street: input.address?.street ?? null,
+    postalCode: input.address?.postalCode ?? null,
+    city: input.address?.city ?? null,
+    country: input.address ? (input.address.country ?? 'Danmark') : null,
   })
 }

@@ -1017,7 +1017,8 @@ export interface Sip2FormatOptions {
   encoding?: Sip2Encoding
 }
 
-function finish(message: string, options: Sip2FormatOptions): string {
+/** A message body with the request's error detection appended (AY sequence, AZ checksum). */
+export function finishSip2Message(message: string, options: Sip2FormatOptions): string {
   const detection = options.errorDetection
   if (!detection) return message
   if (detection.sequence !== null) {
@@ -1029,15 +1030,15 @@ function finish(message: string, options: Sip2FormatOptions): string {
 /** A response as SIP2 text, without the terminator (see sip2Frame). */
 export function formatSip2Response(response: Sip2Response, options: Sip2FormatOptions = {}): string {
   const spec = responseByType.get(response.type)
-  if (!spec) return finish('96', options)
-  return finish(encodeBody(spec, response as unknown as Record<string, unknown>), options)
+  if (!spec) return finishSip2Message('96', options)
+  return finishSip2Message(encodeBody(spec, response as unknown as Record<string, unknown>), options)
 }
 
 /** A request as SIP2 text (for test clients), without the terminator. */
 export function formatSip2Request(request: Sip2Request, options: Sip2FormatOptions = {}): string {
   const spec = requestByType.get(request.type)
-  if (!spec) return finish('97', options)
-  return finish(encodeBody(spec, request as unknown as Record<string, unknown>), options)
+  if (!spec) return finishSip2Message('97', options)
+  return finishSip2Message(encodeBody(spec, request as unknown as Record<string, unknown>), options)
 }
 
 /** The bytes to send: the message in its encoding and a CR. */

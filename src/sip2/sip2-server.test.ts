@@ -109,7 +109,7 @@ describe('SIP2 server', () => {
     assert.equal(response.protocolVersion, '2.00')
     assert.equal(response.institutionId, 'kobenhavn')
     assert.equal(response.terminalLocation, 'Hovedbiblioteket')
-    assert.match(line, /\|BXNYYNYYYNYNNNNNNN\|/)
+    assert.match(line, /\|BXYYYYYYYYYYYNNYYY\|/)
     client.close()
   })
 

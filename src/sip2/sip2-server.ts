@@ -5,7 +5,7 @@
 import net from 'node:net'
 import type { Services } from '../services.ts'
 import { sip2Frame } from './sip2-messages.ts'
-import { Sip2Session } from './sip2-session.ts'
+import { Sip2Session, type Sip2SessionOptions } from './sip2-session.ts'
 
 export interface Sip2ServerOptions {
   /** Longest message accepted, in bytes without terminator (default 8 KB). */
@@ -14,6 +14,8 @@ export interface Sip2ServerOptions {
   idleTimeoutMs?: number
   /** Errors that are not the machine's fault (no message values). */
   onError?: (error: unknown) => void
+  /** Each message handled (machine, command, answer, time; never values). */
+  onMessage?: Sip2SessionOptions['onMessage']
 }
 
 export interface Sip2Server {
@@ -34,7 +36,11 @@ export function createSip2Server(services: Services, options: Sip2ServerOptions 
 
   const server = net.createServer((socket) => {
     sockets.add(socket)
-    const session = new Sip2Session(services, { onError })
+    const session = new Sip2Session(services, {
+      onError,
+      monitor: services.machines,
+      ...(options.onMessage ? { onMessage: options.onMessage } : {}),
+    })
     let pending: Buffer[] = []
     let pendingBytes = 0
     let discarding = false
@@ -43,7 +49,10 @@ export function createSip2Server(services: Services, options: Sip2ServerOptions 
     socket.setNoDelay(true)
     socket.setTimeout(idleTimeoutMs, () => socket.destroy())
     socket.on('error', () => {})
-    socket.on('close', () => sockets.delete(socket))
+    socket.on('close', () => {
+      sockets.delete(socket)
+      if (session.account) services.machines.disconnected(session.account.login)
+    })
 
     const send = (text: string | null) => {
       if (text === null || socket.destroyed || !socket.writable) return
