@@ -24,6 +24,9 @@ export interface Config {
   readonly smsSender: string
   /** The SIP2 server for self-service machines; 0 turns it off. */
   readonly sip2Port: number
+  /** HTTPS for the API and the FBS kiosks: PEM files of the key and the certificate (both or neither). */
+  readonly tlsKeyFile: string | undefined
+  readonly tlsCertFile: string | undefined
 }
 
 const DEFAULT_API_KEY = 'laan-dev-key'
@@ -73,5 +76,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsToken: env.LAAN_SMS_TOKEN || undefined,
     smsSender: env.LAAN_SMS_SENDER ?? 'Biblioteket',
     sip2Port: parsePort(env.LAAN_SIP2_PORT, 'LAAN_SIP2_PORT', 6001),
+    ...tlsFiles(env),
   })
+}
+
+function tlsFiles(env: NodeJS.ProcessEnv): Pick<Config, 'tlsKeyFile' | 'tlsCertFile'> {
+  const tlsKeyFile = env.LAAN_TLS_KEY || undefined
+  const tlsCertFile = env.LAAN_TLS_CERT || undefined
+  if ((tlsKeyFile === undefined) !== (tlsCertFile === undefined)) {
+    throw new ValidationError(
+      tlsKeyFile === undefined ? 'LAAN_TLS_KEY' : 'LAAN_TLS_CERT',
+      'HTTPS needs both LAAN_TLS_KEY and LAAN_TLS_CERT',
+    )
+  }
+  return { tlsKeyFile, tlsCertFile }
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { Cron } from 'croner'
 import type { FastifyBaseLogger } from 'fastify'
 import { type Config, loadConfig } from './config.ts'
@@ -14,13 +15,19 @@ export async function startService(): Promise<void> {
   const config = loadConfig()
   const handle = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
   const services = await createServices({ db: handle.db, clock: systemClock, config })
-  const app = await buildApp(services, { logger: { level: config.logLevel } })
+  const https =
+    config.tlsKeyFile && config.tlsCertFile
+      ? { key: readFileSync(config.tlsKeyFile), cert: readFileSync(config.tlsCertFile) }
+      : undefined
+  const app = await buildApp(services, { logger: { level: config.logLevel }, https })
   await prepare(services, config, app.log)
   const sip2 =
     config.sip2Port === 0
       ? null
       : createSip2Server(services, {
           onError: (error) => app.log.error({ err: error }, 'SIP2 message failed'),
+          // Machine, command, answer and time only: the codec never hands values (PINs, CPR) to the log.
+          onMessage: (entry) => app.log.debug({ sip2: entry }, 'SIP2 message'),
         })
   const shutdown = async () => {
     await sip2?.close()

@@ -80,6 +80,7 @@ export async function createServices(deps: ServiceDeps) {
       declaredLost: circulationResult?.declaredLost ?? 0,
       chargesCreated: circulationResult?.chargesCreated ?? 0,
       feeBlockActions: circulationResult?.feeBlockActions ?? 0,
+      doorEntriesDeleted: circulationResult?.doorEntriesDeleted ?? 0,
       notices: noticeResult,
       billing,
     }

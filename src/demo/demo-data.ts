@@ -1,3 +1,4 @@
+import { hash as argon2Hash } from '@node-rs/argon2'
 import type { Kysely } from 'kysely'
 import { MATERIAL_TYPES, type MaterialType } from '../catalogue/material-types.ts'
 import type { Database, NewItem } from '../db/schema.ts'
@@ -12,6 +13,8 @@ type Trx = Kysely<Database>
 /** Every demo patron's PIN. */
 export const DEMO_PIN = '1234'
 export const DEMO_ITEMS_PER_TYPE = 24
+/** The demo self-service machine of each municipality: login `automat-<municipality>`, this password. */
+export const DEMO_SIP2_PASSWORD = 'demo'
 
 const PREFIXES: Record<string, number> = { kobenhavn: 1, gentofte: 2, naestved: 3 }
 
@@ -96,6 +99,8 @@ function demoItem(
     illLoanDays: ill ? 30 : null,
     illMaxRenewals: ill ? 1 : null,
     illPrice: ill ? kroner(350) : null,
+    // DK5 for the FBS kiosks: the demo titles of books, comics and audiobooks are fiction.
+    dk5: ['book', 'quick-loan', 'comic', 'audiobook'].includes(type) ? 'sk' : null,
   }
 }
 
@@ -125,6 +130,7 @@ async function insertPatrons(trx: Trx, municipality: string, prefix: number, pin
       remindersOptIn: patron.remindersOptIn ?? false,
       digitalPost: patron.digitalPost ?? true,
       guardian: patron.guardian === undefined ? undefined : demoCardNumber(prefix, patron.guardian),
+      address: { street: `Bibliotekvej ${index + 1}`, postalCode: '2000', city: 'Frederiksberg' },
     })
   }
 }
@@ -191,6 +197,7 @@ async function hasPatrons(services: Services, municipality: string): Promise<boo
 export async function seedDemoData(services: Services): Promise<DemoSeedResult[]> {
   const municipalities = services.policies.municipalities()
   let pinHash: string | undefined
+  let sip2PasswordHash: string | undefined
   const results: DemoSeedResult[] = []
   for (const municipality of municipalities) {
     if (await hasPatrons(services, municipality)) {
@@ -198,12 +205,24 @@ export async function seedDemoData(services: Services): Promise<DemoSeedResult[]
       continue
     }
     pinHash ??= await hashPin(DEMO_PIN)
+    sip2PasswordHash ??= await argon2Hash(DEMO_SIP2_PASSWORD)
+    const sip2Hash = sip2PasswordHash
     const prefix = prefixOf(municipality, municipalities)
     const items = demoItems(municipality, prefix)
     const hash = pinHash
     const loans = await services.db.transaction().execute(async (trx) => {
       await insertPatrons(trx, municipality, prefix, hash, services.clock.now())
       await insertItems(trx, items)
+      await trx
+        .insertInto('sip2Accounts')
+        .values({
+          login: `automat-${municipality}`,
+          passwordHash: sip2Hash,
+          municipality,
+          location: 'Hovedbiblioteket',
+        })
+        .onConflict((oc) => oc.doNothing())
+        .execute()
       return insertLoans(services, trx, municipality, prefix)
     })
     results.push({ municipality, seeded: true, patrons: DEMO_PATRONS.length, items: items.length, loans })

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { catalogueRoutes } from '../catalogue/catalogue-routes.ts'
 import { circulationRoutes } from '../circulation/circulation-routes.ts'
 import { loadConfig } from '../config.ts'
+import { doorRoutes } from '../door/door-routes.ts'
 import { feeRoutes } from '../fees/fee-routes.ts'
 import { jobRoutes } from '../jobs/job-routes.ts'
 import { noticeRoutes } from '../notices/notice-routes.ts'
@@ -13,6 +14,8 @@ import { patronRoutes } from '../patrons/patron-routes.ts'
 import { policyRoutes } from '../policy/policy-routes.ts'
 import { receivablesRoutes } from '../receivables/receivables-routes.ts'
 import type { Services } from '../services.ts'
+import { fbsRoutes } from '../sip2/fbs-routes.ts'
+import { sip2Routes } from '../sip2/sip2-routes.ts'
 import { ApiError, unknownMunicipality } from './api-error.ts'
 import { requireApiKey } from './api-key.ts'
 import { handleError } from './error-handler.ts'
@@ -22,6 +25,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger']
   /** Defaults to services.config.apiKey, or the development key when there is no config. */
   apiKey?: string | undefined
+  /** Serve HTTPS with this key and certificate (PEM); otherwise HTTP behind a TLS proxy. */
+  https?: { key: string | Buffer; cert: string | Buffer } | undefined
 }
 
 export type RouteOptions = { services: Services }
@@ -41,6 +46,8 @@ const municipalityScope: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
     jobRoutes,
     policyRoutes,
     noticeRoutes,
+    doorRoutes,
+    sip2Routes,
   ])
     await app.register(routes, { services })
 }
@@ -97,7 +104,14 @@ async function registerDocs(app: FastifyInstance): Promise<void> {
 
 /** The HTTP transport over the services; routes open the transactions. */
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false }).withTypeProvider<TypeBoxTypeProvider>()
+  const serverOptions = {
+    logger: options.logger ?? false,
+    ...(options.https ? { https: options.https } : {}),
+  }
+  // With `https` Fastify serves over an https.Server; the routes are the same, so the instance is used as one type.
+  const app = (
+    Fastify(serverOptions as FastifyServerOptions) as FastifyInstance
+  ).withTypeProvider<TypeBoxTypeProvider>()
   app.addSchema(ErrorBody)
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(async (request) => {
@@ -123,5 +137,10 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   )
   const apiKey = options.apiKey ?? services.config?.apiKey ?? loadConfig({}).apiKey
   await app.register(apiScope, { services, apiKey, prefix: '/api' })
+  await app.register(fbsRoutes, {
+    services,
+    prefix: '/rest/sip2',
+    onError: (error) => app.log.error({ err: error }, 'SIP2 message failed'),
+  })
   return app
 }

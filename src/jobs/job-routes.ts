@@ -14,6 +14,7 @@ const NightlyResult = Type.Object({
   declaredLost: Type.Integer(),
   chargesCreated: Type.Integer(),
   feeBlockActions: Type.Integer(),
+  doorEntriesDeleted: Type.Integer({ description: 'door log entries past the retention period' }),
   notices: Type.Union([
     Type.Object({
       expiredHolds: Type.Integer({

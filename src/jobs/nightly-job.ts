@@ -1,6 +1,7 @@
 import { lostDueDateCutoff } from '../circulation/loan-rules.ts'
 import type { Db } from '../db/database.ts'
 import type { ChargeRow } from '../db/schema.ts'
+import { deleteExpiredDoorEntries } from '../door/door-service.ts'
 import { lostChargesFor } from '../fees/charge-builders.ts'
 import { evaluateFeeBlocks } from '../fees/fee-block-service.ts'
 import type { PolicyCatalog } from '../policy/policy-catalog.ts'
@@ -17,7 +18,7 @@ export interface NightlyDeps {
 }
 
 export interface NightlyProgress {
-  step: 'declare-lost' | 'fee-blocks'
+  step: 'declare-lost' | 'fee-blocks' | 'door-log'
   batch: number
   processed: number
 }
@@ -36,15 +37,17 @@ export interface NightlyResult {
   declaredLost: number
   chargesCreated: number
   feeBlockActions: number
+  /** Door entries older than the policy's retention, deleted. */
+  doorEntriesDeleted: number
 }
 
 const JOB = 'nightly'
 
 /**
- * The nightly run of one municipality and business date: declare lost loans (with their charges) and
- * apply the fee block rule. Each batch commits on its own; every step selects only what is still to do,
- * so a second run changes nothing and a run killed between batches ends, when run again, where a clean
- * run ends.
+ * The nightly run of one municipality and business date: declare lost loans (with their charges), apply
+ * the fee block rule and delete the door entries past their retention. Each batch commits on its own;
+ * every step selects only what is still to do, so a second run changes nothing and a run killed between
+ * batches ends, when run again, where a clean run ends.
  */
 export async function runNightly(
   deps: NightlyDeps,
@@ -62,6 +65,7 @@ export async function runNightly(
     declaredLost: 0,
     chargesCreated: 0,
     feeBlockActions: 0,
+    doorEntriesDeleted: 0,
   }
 
   const runKey = { municipality, job: JOB, businessDate: date }
@@ -177,6 +181,12 @@ export async function runNightly(
     })
     if (processed === 0) break
     await report({ step: 'fee-blocks', batch, processed })
+  }
+
+  // Step 3: the door's entry log is kept `door.logRetentionDays`; the cutoff follows from the date alone.
+  result.doorEntriesDeleted = await deleteExpiredDoorEntries(db, municipality, policy, date)
+  if (result.doorEntriesDeleted > 0) {
+    await report({ step: 'door-log', batch: 1, processed: result.doorEntriesDeleted })
   }
 
   await finishJobRun(db, runKey, clock.now(), result)

@@ -145,5 +145,16 @@ export function formatPolicy(policy: Policy): string {
       : `gratis på e-mail og sms; pr. brev ${ready.chargePostage ? 'betaler låneren portoen' : 'gratis'}`,
     policy.notices.reservationReady.source,
   )
+  lines.push('Selvbetjent åbningstid')
+  add(
+    'døren åbner for',
+    `gyldigt kort, ikke meldt bortkommet, fra ${policy.door.minimumAge.value} år`,
+    policy.door.minimumAge.source,
+  )
+  add(
+    'adgangsloggen slettes efter',
+    `${policy.door.logRetentionDays.value} dage`,
+    policy.door.logRetentionDays.source,
+  )
   return lines.join('\n')
 }

@@ -21,7 +21,7 @@ describe('stored policy versions', () => {
     // As stored by an installation from before notices existed, with a value since changed in the file.
     await sql`
       update policy_versions
-      set document = (document - 'notices' - 'reservations')
+      set document = (document - 'notices' - 'reservations' - 'door')
         || jsonb_build_object('loans', jsonb_set(document->'loans', '{defaultDays,value}', '99'))
       where municipality = 'kobenhavn' and version = 1
     `.execute(db)
@@ -32,5 +32,7 @@ describe('stored policy versions', () => {
     assert.equal(kk.loans.defaultDays.value, 99)
     assert.equal(kk.notices.reminder.value?.daysBeforeDue, 3)
     assert.equal(kk.reservations.pickupDays.value, 7)
+    assert.equal(kk.door.minimumAge.value, 15)
+    assert.equal(kk.door.logRetentionDays.value, 30)
   })
 })

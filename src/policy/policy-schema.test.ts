@@ -55,6 +55,10 @@ describe('policy files', () => {
     ])
     assert.deepEqual(issuePaths(withChange((d) => (d.effectiveFrom = '2026-02-30'))), ['effectiveFrom'])
     assert.deepEqual(issuePaths(withChange((d) => (d.extra = 1))), ['extra'])
+    assert.deepEqual(issuePaths(withChange((d) => (d.door.logRetentionDays.value = 0))), [
+      'door.logRetentionDays.value',
+    ])
+    assert.deepEqual(issuePaths(withChange((d) => delete d.door)), ['door'])
   })
 
   it('shows København readably with its sources', () => {
@@ -64,5 +68,7 @@ describe('policy files', () => {
     assert.match(text, /voksne \(fra 18 år\): 1–7 dage: 20 kr · 8–30 dage: 120 kr · over 30 dage: 230 kr/)
     assert.match(text, /klargøring: 90 kr/)
     assert.match(text, /\[002\] «Lånetiden er normalt 28 dage\.»/)
+    assert.match(text, /døren åbner for: gyldigt kort, ikke meldt bortkommet, fra 15 år\n {6}kilde \[002\]/)
+    assert.match(text, /adgangsloggen slettes efter: 30 dage\n {6}kilde \[antaget\]/)
   })
 })

@@ -144,12 +144,19 @@ export const policySchema = z.strictObject({
     /** A reserved item is ready: free by e-mail/SMS; by letter the patron pays the postage when `chargePostage`. */
     reservationReady: sourced(z.strictObject({ chargePostage: z.boolean() }).nullable()),
   }),
+  door: z.strictObject({
+    /** Staffless opening hours: the door opens for a valid card of a patron this old or more on the day. */
+    minimumAge: sourced(z.number().int().nonnegative()),
+    /** Days a door entry is kept; the nightly run deletes older entries. */
+    logRetentionDays: sourced(days.min(1)),
+  }),
 })
 
 export type Policy = z.infer<typeof policySchema>
 export type BlockRule = z.infer<typeof blockRule>
 export type RefundRule = z.infer<typeof refundRule>
 export type NoticePolicy = Policy['notices']
+export type DoorPolicy = Policy['door']
 
 export class InvalidPolicyError extends Error {
   readonly issues: { path: string; message: string }[]

@@ -480,6 +480,21 @@ function suite(transport: Transport) {
       assert.equal(anna.chargedItemsCount, 2)
     })
 
+    it('99 gives the status and what is supported; 35 ends the patron session', async () => {
+      const status = await sip.send(
+        { type: 'sc-status', statusCode: '0', maxPrintWidth: 40, protocolVersion: '2.00' },
+        'acs-status',
+      )
+      assert.equal(status.onlineStatus, true)
+      assert.equal(status.offlineOk, true)
+      assert.equal(status.supportedMessages.renewAll, true)
+      const end = await sip.send(
+        { type: 'end-patron-session', transactionDate: null, ...patron('anna') },
+        'end-session-response',
+      )
+      assert.equal(end.endSession, true)
+    })
+
     it('97 resends the last answer', async () => {
       const last = await sip.raw(patronStatus('anna'))
       assert.equal(await sip.transport.request('97'), last)

@@ -212,4 +212,18 @@ describe('SIP2 server', () => {
     assert.match(await client.request('9900302.00'), /^98/)
     client.close()
   })
+
+  it('closes connections beyond the limit and keeps serving those within it', async () => {
+    const small = createSip2Server(t.services, { maxConnections: 1 })
+    const { port: smallPort } = await small.listen(0)
+    const first = await TestClient.connect(smallPort)
+    assert.match(await first.request(login('automat1', 'hemmelig')), /^941/)
+    const second = await TestClient.connect(smallPort)
+    second.send('9900302.00')
+    await second.closed
+    assert.match(await first.request('9900302.00'), /^98/)
+    first.close()
+    second.close()
+    await small.close()
+  })
 })

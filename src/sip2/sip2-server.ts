@@ -12,6 +12,8 @@ export interface Sip2ServerOptions {
   maxMessageBytes?: number
   /** A connection without a message this long is closed (default 10 minutes). */
   idleTimeoutMs?: number
+  /** Connections beyond this many are closed at once (default 1,000; a library has tens of machines). */
+  maxConnections?: number
   /** Errors that are not the machine's fault (no message values). */
   onError?: (error: unknown) => void
   /** Each message handled (machine, command, answer, time; never values). */
@@ -107,6 +109,7 @@ export function createSip2Server(services: Services, options: Sip2ServerOptions 
       pendingBytes += rest.length
     })
   })
+  server.maxConnections = options.maxConnections ?? 1000
   server.on('error', onError)
 
   return {

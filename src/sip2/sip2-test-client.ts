@@ -17,7 +17,10 @@ export class Sip2TcpClient implements Sip2Transport {
   private buffer = ''
   private waiting: ((line: string) => void)[] = []
   private lines: string[] = []
+  /** Settles when the server (or this client) closes the connection. */
+  readonly closed: Promise<void>
   private constructor(private readonly socket: net.Socket) {
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()))
     socket.setEncoding('utf8')
     socket.setNoDelay(true)
     socket.on('data', (data: string) => {
