@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { ValidationError } from './shared/errors.ts'
 
@@ -27,6 +28,10 @@ export interface Config {
   /** HTTPS for the API and the FBS kiosks: PEM files of the key and the certificate (both or neither). */
   readonly tlsKeyFile: string | undefined
   readonly tlsCertFile: string | undefined
+  /** Signs the web pages' cookies (CSRF); without it a random secret per start. */
+  readonly cookieSecret: string
+  /** Cookies only over HTTPS (on when TLS is configured or LAAN_SECURE_COOKIES=1). */
+  readonly secureCookies: boolean
 }
 
 const DEFAULT_API_KEY = 'laan-dev-key'
@@ -77,6 +82,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smsSender: env.LAAN_SMS_SENDER ?? 'Biblioteket',
     sip2Port: parsePort(env.LAAN_SIP2_PORT, 'LAAN_SIP2_PORT', 6001),
     ...tlsFiles(env),
+    cookieSecret: env.LAAN_COOKIE_SECRET || randomBytes(32).toString('base64url'),
+    secureCookies: parseFlag(env.LAAN_SECURE_COOKIES, Boolean(env.LAAN_TLS_KEY)),
   })
 }
 

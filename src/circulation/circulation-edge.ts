@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts'
+import type { ChargeRow, LoanRow } from '../db/schema.ts'
 import type {
   CheckinInput,
   CheckinResult,
@@ -6,6 +7,7 @@ import type {
   CheckoutResult,
   CirculationService,
 } from './circulation-service.ts'
+import { RefusalError } from './refusal.ts'
 
 // How a transport (HTTP route, scenario event) runs a check-out or check-in: first without locks, one read
 // and one guarded write; when that cannot decide, in a transaction with the rows locked.
@@ -30,4 +32,36 @@ export async function runCheckin(
     (await circulation.checkinWithoutLocks(db, input)) ??
     db.transaction().execute((trx) => circulation.checkin(trx, input))
   )
+}
+
+export type RenewalOutcome =
+  | { item: string; ok: true; loan: LoanRow; charges: ChargeRow[] }
+  | { item: string; ok: false; refusal: RefusalError }
+
+/** Renews each of the patron's active loans in its own transaction (a machine's 65, Min side's "renew all"). */
+export async function runRenewAll(
+  db: Db,
+  circulation: CirculationService,
+  input: { municipality: string; patron: string; items: readonly string[]; at: Date },
+): Promise<RenewalOutcome[]> {
+  const outcomes: RenewalOutcome[] = []
+  for (const item of input.items) {
+    try {
+      const { loan, charges } = await db
+        .transaction()
+        .execute((trx) =>
+          circulation.renew(trx, {
+            municipality: input.municipality,
+            item,
+            patron: input.patron,
+            at: input.at,
+          }),
+        )
+      outcomes.push({ item, ok: true, loan, charges })
+    } catch (error) {
+      if (!(error instanceof RefusalError)) throw error
+      outcomes.push({ item, ok: false, refusal: error })
+    }
+  }
+  return outcomes
 }

@@ -6,6 +6,7 @@ import * as billingIndexes from './migrations/0004-billing-indexes.ts'
 import * as notices from './migrations/0005-notices.ts'
 import * as sip2Accounts from './migrations/0006-sip2-accounts.ts'
 import * as selfService from './migrations/0007-self-service.ts'
+import * as web from './migrations/0008-web.ts'
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0005-notices': notices,
   '0006-sip2-accounts': sip2Accounts,
   '0007-self-service': selfService,
+  '0008-web': web,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

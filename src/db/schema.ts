@@ -41,6 +41,8 @@ export interface PatronTable {
   postalCode: string | null
   city: string | null
   country: string | null
+  pinFailures: Generated<number>
+  pinLockedUntil: Timestamp | null
 }
 
 export type ItemStatus = 'available' | 'on-loan' | 'held' | 'lost'
@@ -437,6 +439,35 @@ export interface Sip2OfflineTransactionTable {
   recordedAt: Generated<Timestamp>
 }
 
+export type StaffRole = 'desk' | 'finance' | 'administrator'
+
+export interface StaffAccountTable {
+  id: Generated<number>
+  municipality: string
+  login: string
+  name: string
+  passwordHash: string
+  roles: StaffRole[]
+  createdAt: Generated<Timestamp>
+}
+
+/** A web session: the cookie holds a random token, this row its SHA-256. */
+export interface WebSessionTable {
+  tokenHash: string
+  municipality: string
+  patronId: number | null
+  staffId: number | null
+  createdAt: Timestamp
+  expiresAt: Timestamp
+  /** A message for the next page (after a redirect). */
+  flash: Json<WebFlash> | null
+}
+
+export interface WebFlash {
+  kind: 'ok' | 'error'
+  text: string
+}
+
 /** A card scanned at the door in staffless hours, kept for the policy's retention period. */
 export interface DoorEntryTable {
   id: Generated<string>
@@ -482,6 +513,8 @@ export interface Database {
   sip2Accounts: Sip2AccountTable
   sip2OfflineTransactions: Sip2OfflineTransactionTable
   doorEntries: DoorEntryTable
+  staffAccounts: StaffAccountTable
+  webSessions: WebSessionTable
 }
 
 export type PatronRow = Selectable<PatronTable>

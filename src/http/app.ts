@@ -16,6 +16,7 @@ import { receivablesRoutes } from '../receivables/receivables-routes.ts'
 import type { Services } from '../services.ts'
 import { fbsRoutes } from '../sip2/fbs-routes.ts'
 import { sip2Routes } from '../sip2/sip2-routes.ts'
+import { webPlugin } from '../web/web-plugin.ts'
 import { ApiError, unknownMunicipality } from './api-error.ts'
 import { requireApiKey } from './api-key.ts'
 import { handleError } from './error-handler.ts'
@@ -137,6 +138,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   )
   const apiKey = options.apiKey ?? services.config?.apiKey ?? loadConfig({}).apiKey
   await app.register(apiScope, { services, apiKey, prefix: '/api' })
+  await app.register(webPlugin, { services })
   await app.register(fbsRoutes, {
     services,
     prefix: '/rest/sip2',

@@ -6,7 +6,7 @@ import { LocalDateString, MunicipalityParams, PatronParams, responses } from '..
 import { localDateOf } from '../shared/time.ts'
 import { PatronView, patronView } from './patron-queries.ts'
 import { findPatronByCardOrCpr } from './patron-repository.ts'
-import { registerPatron } from './patron-service.ts'
+import { registerPatron, updatePatronContact } from './patron-service.ts'
 
 const NoticeChannels = Type.Array(Type.Union([Type.Literal('email'), Type.Literal('sms')]), {
   minItems: 1,
@@ -123,27 +123,7 @@ export const patronRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
       return db.transaction().execute(async (trx) => {
         const row = await findPatronByCardOrCpr(trx, municipality, patron)
         if (!row) throw new RefusalError('unknown-patron')
-        const updated = await trx
-          .updateTable('patrons')
-          .set({
-            ...(body.email === undefined ? {} : { email: body.email, emailBouncedAt: null }),
-            ...(body.phone === undefined ? {} : { phone: body.phone }),
-            ...(body.remindersOptIn === undefined ? {} : { remindersOptIn: body.remindersOptIn }),
-            ...(body.noticeChannels === undefined ? {} : { noticeChannels: body.noticeChannels }),
-            ...(body.language === undefined ? {} : { language: body.language }),
-            ...(body.digitalPost === undefined ? {} : { digitalPost: body.digitalPost }),
-          })
-          .where('id', '=', row.id)
-          .returningAll()
-          .executeTakeFirstOrThrow()
-        // The receivables send bills by the same choice.
-        if (body.digitalPost !== undefined) {
-          await trx
-            .updateTable('debtors')
-            .set({ digitalPost: body.digitalPost })
-            .where('patronId', '=', row.id)
-            .execute()
-        }
+        const updated = await updatePatronContact(trx, row.id, body)
         return patronView(trx, fees, updated, today())
       })
     },

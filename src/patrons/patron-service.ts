@@ -103,3 +103,46 @@ export async function registerPatron(trx: Trx, input: RegisterPatronInput): Prom
     country: input.address ? (input.address.country ?? 'Danmark') : null,
   })
 }
+
+export interface ContactChanges {
+  email?: string | null | undefined
+  phone?: string | null | undefined
+  remindersOptIn?: boolean | undefined
+  noticeChannels?: ('email' | 'sms')[] | null | undefined
+  language?: 'da' | 'en' | undefined
+  digitalPost?: boolean | undefined
+  /** A new PIN (4–8 digits). */
+  pin?: string | undefined
+}
+
+/** Changes a patron's contact details; a new e-mail address is used again even if the old one bounced. */
+export async function updatePatronContact(
+  trx: Trx,
+  patronId: number,
+  changes: ContactChanges,
+): Promise<PatronRow> {
+  const pinHash = changes.pin === undefined ? undefined : await hashPin(changes.pin)
+  const updated = await trx
+    .updateTable('patrons')
+    .set({
+      ...(changes.email === undefined ? {} : { email: changes.email, emailBouncedAt: null }),
+      ...(changes.phone === undefined ? {} : { phone: changes.phone }),
+      ...(changes.remindersOptIn === undefined ? {} : { remindersOptIn: changes.remindersOptIn }),
+      ...(changes.noticeChannels === undefined ? {} : { noticeChannels: changes.noticeChannels }),
+      ...(changes.language === undefined ? {} : { language: changes.language }),
+      ...(changes.digitalPost === undefined ? {} : { digitalPost: changes.digitalPost }),
+      ...(pinHash === undefined ? {} : { pinHash, pinFailures: 0, pinLockedUntil: null }),
+    })
+    .where('id', '=', patronId)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  // The receivables send bills by the same choice.
+  if (changes.digitalPost !== undefined) {
+    await trx
+      .updateTable('debtors')
+      .set({ digitalPost: changes.digitalPost })
+      .where('patronId', '=', patronId)
+      .execute()
+  }
+  return updated
+}

@@ -15,7 +15,7 @@
 // - 37 (fee paid) is never accepted: fees are paid to the municipality, not at a machine.
 // - 01 (block patron: the machine kept the card) blocks the patron until staff lift it.
 
-import { runCheckin, runCheckout } from '../circulation/circulation-edge.ts'
+import { runCheckin, runCheckout, runRenewAll } from '../circulation/circulation-edge.ts'
 import type { CheckinResult } from '../circulation/circulation-service.ts'
 import { RefusalError } from '../circulation/refusal.ts'
 import type { PatronRow } from '../db/schema.ts'
@@ -594,41 +594,40 @@ export class Sip2Session {
         request.patronIdentifier,
       )
       if (!patronAccount) throw new RefusalError('unknown-patron')
+      const active = patronAccount.loans.filter((l) => l.status === 'active')
+      const outcomes = await runRenewAll(this.services.db, this.services.circulation, {
+        municipality: account.municipality,
+        patron: request.patronIdentifier,
+        items: active.map((l) => l.barcode),
+        at: context.now,
+      })
       const renewed: string[] = []
       const unrenewed: string[] = []
-      for (const loan of patronAccount.loans.filter((l) => l.status === 'active')) {
-        try {
-          const result = await this.services.db.transaction().execute((trx) =>
-            this.services.circulation.renew(trx, {
-              municipality: account.municipality,
-              item: loan.barcode,
-              patron: request.patronIdentifier,
-              at: context.now,
-            }),
-          )
+      outcomes.forEach((outcome, index) => {
+        const loan = active[index] as (typeof active)[number]
+        if (outcome.ok) {
           renewed.push(
             context.dialect === 'fbs'
               ? formatFbsDatedItem({
                   barcode: loan.barcode,
-                  date: dueInstant(result.loan.dueDate),
+                  date: dueInstant(outcome.loan.dueDate),
                   ...itemDescription(loan),
                 })
               : loan.barcode,
           )
-        } catch (error) {
-          if (!(error instanceof RefusalError)) throw error
+        } else {
           unrenewed.push(
             context.dialect === 'fbs'
               ? formatFbsUnrenewedItem({
                   barcode: loan.barcode,
-                  reason: SIP2_REFUSAL_MESSAGES[error.code],
+                  reason: SIP2_REFUSAL_MESSAGES[outcome.refusal.code],
                   dueDate: dueInstant(loan.dueDate),
                   ...itemDescription(loan),
                 })
               : loan.barcode,
           )
         }
-      }
+      })
       return {
         ...base,
         ok: true,

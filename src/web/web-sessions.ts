@@ -1,0 +1,87 @@
+// Server-side web sessions: the cookie holds a random token, the table its SHA-256, so a stolen table
+// gives no usable cookie and a session can be ended or all of a patron's sessions revoked. A login always
+// starts a new session (no fixation). Sessions expire after a period without requests.
+
+import { createHash, randomBytes } from 'node:crypto'
+import type { Db } from '../db/database.ts'
+import type { WebFlash } from '../db/schema.ts'
+
+export const SESSION_COOKIE = 'laan_session'
+/** A session ends 30 minutes after its last request (assumed, as Danish self-service sites do). */
+export const SESSION_IDLE_MINUTES = 30
+
+export interface WebSession {
+  tokenHash: string
+  municipality: string
+  patronId: number | null
+  staffId: number | null
+  expiresAt: Date
+  flash: WebFlash | null
+}
+
+const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url')
+const expiryFrom = (now: Date) => new Date(now.getTime() + SESSION_IDLE_MINUTES * 60_000)
+
+/** Starts a session and returns the token for the cookie. */
+export async function startSession(
+  db: Db,
+  owner: { municipality: string; patronId?: number; staffId?: number },
+  now: Date,
+): Promise<string> {
+  const token = randomBytes(32).toString('base64url')
+  await db
+    .insertInto('webSessions')
+    .values({
+      tokenHash: hashOf(token),
+      municipality: owner.municipality,
+      patronId: owner.patronId ?? null,
+      staffId: owner.staffId ?? null,
+      createdAt: now,
+      expiresAt: expiryFrom(now),
+    })
+    .execute()
+  return token
+}
+
+/** The session of a cookie token, if it has not expired; its expiry moves on. */
+export async function loadSession(db: Db, token: string | undefined, now: Date): Promise<WebSession | null> {
+  if (!token) return null
+  const row = await db
+    .updateTable('webSessions')
+    .set({ expiresAt: expiryFrom(now) })
+    .where('tokenHash', '=', hashOf(token))
+    .where('expiresAt', '>', now)
+    .returning(['tokenHash', 'municipality', 'patronId', 'staffId', 'expiresAt', 'flash'])
+    .executeTakeFirst()
+  return row ?? null
+}
+
+export async function endSession(db: Db, token: string | undefined): Promise<void> {
+  if (!token) return
+  await db.deleteFrom('webSessions').where('tokenHash', '=', hashOf(token)).execute()
+}
+
+/** A message shown once on the next page. */
+export async function setFlash(db: Db, session: WebSession, flash: WebFlash): Promise<void> {
+  await db
+    .updateTable('webSessions')
+    .set({ flash: JSON.stringify(flash) })
+    .where('tokenHash', '=', session.tokenHash)
+    .execute()
+}
+
+export async function takeFlash(db: Db, session: WebSession): Promise<WebFlash | null> {
+  if (!session.flash) return null
+  await db
+    .updateTable('webSessions')
+    .set({ flash: null })
+    .where('tokenHash', '=', session.tokenHash)
+    .execute()
+  return session.flash
+}
+
+/** Removes expired sessions (the nightly run). */
+export async function deleteExpiredSessions(db: Db, now: Date): Promise<number> {
+  const result = await db.deleteFrom('webSessions').where('expiresAt', '<=', now).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
