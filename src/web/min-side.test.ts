@@ -1,44 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../http/app.ts'
 import { openTestServices, type TestContext } from '../test-support/test-services.ts'
-
-/** A browser's cookie jar and form posts over app.inject. */
-class Browser {
-  private cookies = new Map<string, string>()
-  constructor(private readonly app: FastifyInstance) {}
-  private remember(response: LightMyRequestResponse) {
-    for (const c of response.cookies) {
-      if (c.value === '' || (c.expires && c.expires.getTime() < Date.now())) this.cookies.delete(c.name)
-      else this.cookies.set(c.name, c.value)
-    }
-  }
-  private header() {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-  }
-  async get(url: string) {
-    const response = await this.app.inject({ method: 'GET', url, headers: { cookie: this.header() } })
-    this.remember(response)
-    return response
-  }
-  /** Posts a form with the CSRF token of the page it came from. */
-  async post(url: string, fields: Record<string, string>, from: LightMyRequestResponse) {
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(from.body)?.[1] ?? ''
-    const response = await this.app.inject({
-      method: 'POST',
-      url,
-      headers: { cookie: this.header(), 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ _csrf: csrf, ...fields }).toString(),
-    })
-    this.remember(response)
-    return response
-  }
-  async follow(response: LightMyRequestResponse) {
-    assert.equal(response.statusCode, 303, response.body)
-    return this.get(String(response.headers.location))
-  }
-}
+import { Browser } from './test-browser.ts'
 
 let t: TestContext
 let app: FastifyInstance
