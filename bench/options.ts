@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 
-export type Part = 'nightly' | 'http' | 'import'
+export type Part = 'nightly' | 'http' | 'import' | 'sip2'
 
 export interface BenchOptions {
   /** 1 = København: 600,000 patrons, 2,000,000 items, 1,000,000 open loans. */
@@ -28,6 +28,11 @@ export interface BenchOptions {
   quietWaitSeconds: number
   /** Payments in the camt.054 file of the import test; by default 100,000 × scale. */
   payments: number
+  /** SIP2 test: connections (one machine account each), the open loop's messages per second over all of
+   * them, and the length of each of its two measurements. */
+  sip2Connections: number
+  sip2Rate: number
+  sip2Seconds: number
 }
 
 const HELP = `npm run bench -- [options]
@@ -35,7 +40,7 @@ const HELP = `npm run bench -- [options]
   --scale <f>          data size relative to København (default 1: 600,000 patrons,
                        2,000,000 items, 1,000,000 open loans, about 500,000 open claims);
                        e.g. 0.01 for a quick run
-  --only <part>        nightly | http | import (default all three; the nightly run includes
+  --only <part>        nightly | http | import | sip2 (default all four; the nightly run includes
                        billing and dunning)
   --payments <n>       payments in the camt.054 file of the import test (default 100,000 × scale)
   --regenerate         rebuild the bench database even if a complete one exists
@@ -46,6 +51,9 @@ const HELP = `npm run bench -- [options]
   --closed-seconds <s> duration of the throughput test (default 15)
   --rate <n>           pairs per second of the open-loop test (default 300)
   --open-seconds <s>   duration of the open-loop test (default 20)
+  --sip2-connections <n>  SIP2 test: TCP connections, one machine account each (default 100)
+  --sip2-rate <n>      SIP2 test: messages per second over all connections in the open loop (default 500)
+  --sip2-seconds <s>   SIP2 test: duration of the open loop and of the closed loop (default 30)
   --log-level <lvl>    LOG_LEVEL of the service under test (default warn)
   --port <n>           port of the service under test (default: a free one)
   --results <file>     JSON results file (default bench/results/latest.json)
@@ -85,6 +93,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       'suggested-indexes': { type: 'boolean' },
       'quiet-wait': { type: 'string' },
       payments: { type: 'string' },
+      'sip2-connections': { type: 'string' },
+      'sip2-rate': { type: 'string' },
+      'sip2-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -96,8 +107,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   const flag = (v: boolean | undefined, name: string) =>
     v ?? ['1', 'true', 'yes'].includes((env[name] ?? '').toLowerCase())
   const only = values.only ?? env.BENCH_ONLY ?? null
-  if (only !== null && only !== 'nightly' && only !== 'http' && only !== 'import') {
-    throw new Error(`--only must be nightly, http or import, got ${only}`)
+  if (only !== null && only !== 'nightly' && only !== 'http' && only !== 'import' && only !== 'sip2') {
+    throw new Error(`--only must be nightly, http, import or sip2, got ${only}`)
   }
   const database = values.database ?? env.BENCH_DATABASE ?? 'laan_bench'
   if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`--database must be a plain identifier`)
@@ -130,6 +141,15 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       1,
       1_000_000,
     ),
+    sip2Connections: number(
+      'sip2-connections',
+      values['sip2-connections'] ?? env.BENCH_SIP2_CONNECTIONS,
+      100,
+      1,
+      1000,
+    ),
+    sip2Rate: number('sip2-rate', values['sip2-rate'] ?? env.BENCH_SIP2_RATE, 500, 1, 20_000),
+    sip2Seconds: number('sip2-seconds', values['sip2-seconds'] ?? env.BENCH_SIP2_SECONDS, 30, 1, 300),
   }
 }
 

@@ -1,6 +1,6 @@
 // `npm run bench`: builds (or reuses) a København-sized database on the PostgreSQL server, then measures the
-// nightly run (library steps, billing and dunning, bill delivery), the HTTP checkout/checkin path and the
-// import of a bank file. See bench/README.md.
+// nightly run (library steps, billing and dunning, bill delivery), the HTTP checkout/checkin path, the
+// import of a bank file and the SIP2 server under 100 self-service machines. See bench/README.md.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { copyDatabase, createSuggestedIndexes, dropDatabase, ensureBenchData } from './generate.ts'
@@ -9,6 +9,7 @@ import { type ImportFigures, runImportBench } from './import.ts'
 import { type NightlyFigures, runNightlyBench } from './nightly.ts'
 import { databaseUrl, parseOptions } from './options.ts'
 import { printReport } from './report.ts'
+import { printSip2Report, runSip2Bench, type Sip2Figures } from './sip2-load.ts'
 
 const options = parseOptions(process.argv.slice(2))
 const started = performance.now()
@@ -37,7 +38,8 @@ const reconcileAfter = options.scale <= 0.1
 let nightly: NightlyFigures | null = null
 let http: HttpFigures | null = null
 let bankImport: ImportFigures | null = null
-if (options.only !== 'import') {
+let sip2: Sip2Figures | null = null
+if (options.only === null || options.only === 'nightly' || options.only === 'http') {
   await freshCopy()
   if (options.only !== 'http') {
     nightly = await runNightlyBench(
@@ -53,6 +55,10 @@ if (options.only !== 'import') {
 if (options.only === null || options.only === 'import') {
   await freshCopy()
   bankImport = await runImportBench(runUrl, options.payments, options.quietWaitSeconds, reconcileAfter)
+}
+if (options.only === null || options.only === 'sip2') {
+  await freshCopy()
+  sip2 = await runSip2Bench(runUrl, options)
 }
 
 if (options.drop) {
@@ -71,14 +77,17 @@ const results = {
   nightly,
   http,
   import: bankImport,
+  sip2,
 }
 mkdirSync(dirname(options.results), { recursive: true })
 writeFileSync(options.results, `${JSON.stringify(results, null, 2)}\n`)
 printReport(results)
+if (sip2) printSip2Report(sip2)
 console.log(`\n[bench] results written to ${options.results}`)
 if (nightly && nightly.exitCode !== 0) process.exitCode = 1
 if (bankImport && bankImport.exitCode !== 0) process.exitCode = 1
 if (http?.status === 'failed') process.exitCode = 1
+if (sip2?.status === 'failed') process.exitCode = 1
 
 async function machineInfo() {
   const os = await import('node:os')

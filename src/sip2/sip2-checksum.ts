@@ -57,14 +57,17 @@ export function sip2Checksum(messageThroughAz: string, encoding: Sip2Encoding = 
 }
 
 const TRAILING_CHECKSUM = /AZ[0-9A-Fa-f]{4}$/
+/** `AZ` and four characters at the end that are not all hex: a checksum damaged in transit. */
+const DAMAGED_CHECKSUM = /AZ.{4}$/s
 
 /**
  * Whether a message's checksum is right. The message is given without its CR/LF terminator. A message
- * without a trailing `AZ` and 4 hex digits has no checksum and is accepted unchecked.
+ * without a trailing `AZ` has no checksum and is accepted unchecked; `AZ` and four characters that are not
+ * hex digits is a damaged checksum.
  */
 export function verifySip2Checksum(message: string | Uint8Array): boolean {
   if (typeof message === 'string') {
-    if (!TRAILING_CHECKSUM.test(message)) return true
+    if (!TRAILING_CHECKSUM.test(message)) return !DAMAGED_CHECKSUM.test(message)
     const expected = message.slice(-4).toUpperCase()
     const through = message.slice(0, -4)
     if (sip2Checksum(through, 'utf8') === expected) return true
@@ -73,7 +76,7 @@ export function verifySip2Checksum(message: string | Uint8Array): boolean {
   }
   if (message.length < 6) return true
   const tail = Buffer.from(message.subarray(message.length - 6)).toString('latin1')
-  if (!TRAILING_CHECKSUM.test(tail)) return true
+  if (!TRAILING_CHECKSUM.test(tail)) return !DAMAGED_CHECKSUM.test(tail)
   return sip2ChecksumOfBytes(message.subarray(0, message.length - 4)) === tail.slice(2).toUpperCase()
 }
 
@@ -87,7 +90,7 @@ export function appendErrorDetection(
   checksum = true,
   encoding: Sip2Encoding = 'utf8',
 ): string {
-  const withSequence = `${message}AY${Math.abs(Math.trunc(sequence))}`
+  const withSequence = `${message}AY${Math.abs(Math.trunc(sequence)) % 10}`
   if (!checksum) return withSequence
   const through = `${withSequence}AZ`
   return `${through}${sip2Checksum(through, encoding)}`

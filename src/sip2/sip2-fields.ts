@@ -322,7 +322,8 @@ export function decodeBody(spec: MessageSpec, body: string): DecodedBody | null 
     const raw = segment.slice(2)
     if (code === 'AY') {
       const digits = /^\d+/.exec(raw)
-      if (digits && sequence === null) sequence = Number(digits[0])
+      // SIP2's sequence number is one digit; a longer one is read by its last digit.
+      if (digits && sequence === null) sequence = Number(digits[0].slice(-1))
       continue
     }
     const field = byCode.get(code)

@@ -926,6 +926,8 @@ export type Sip2ParseResult<M> =
 
 const ERROR_DETECTION = /AY(\d+)AZ([0-9A-Fa-f]{4})$/
 const CHECKSUM_ONLY = /AZ([0-9A-Fa-f]{4})$/
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what is removed
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g
 
 function isTerminator(byte: number): boolean {
   return byte === 0x0d || byte === 0x0a || byte === 0x00
@@ -966,13 +968,15 @@ function parseWith<M>(input: string | Uint8Array, specs: Map<string, MessageSpec
   const full = ERROR_DETECTION.exec(body)
   const only = full ? null : CHECKSUM_ONLY.exec(body)
   if (full) {
-    errorDetection = { sequence: Number(full[1]), checksum: true }
+    errorDetection = { sequence: Number((full[1] ?? '0').slice(-1)), checksum: true }
     body = body.slice(0, full.index)
   } else if (only) {
     errorDetection = { sequence: null, checksum: true }
     body = body.slice(0, only.index)
   }
-  const decoded = decodeBody(spec, body)
+  // A control character (NUL …) is never part of a SIP2 value: it becomes U+FFFD, so an identifier with one
+  // is unknown rather than a database error, and never another patron's.
+  const decoded = decodeBody(spec, body.replace(CONTROL_CHARACTERS, '\ufffd'))
   if (!decoded) {
     return {
       ok: false,

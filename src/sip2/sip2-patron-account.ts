@@ -5,7 +5,7 @@
 import { sql } from 'kysely'
 import type { Db } from '../db/database.ts'
 import type { BlockReason, PatronRow } from '../db/schema.ts'
-import { findPatronByCardOrCpr } from '../patrons/patron-repository.ts'
+import { asCpr } from '../patrons/patron-repository.ts'
 
 /** An item's description as the FBS fields carry it. */
 export interface Sip2ItemInfo {
@@ -51,121 +51,68 @@ export interface Sip2PatronAccount {
   holds: Sip2Hold[]
 }
 
-const itemColumns = [
-  'items.barcode',
-  'items.title',
-  'items.author',
-  'items.materialType',
-  'items.gmb',
-  'items.smb',
-  'items.dk5',
-] as const
+/** One row: the patron, and the blocks, loans, charges and holds as JSON arrays. */
+interface AccountRow extends PatronRow {
+  accountBlocks: BlockReason[]
+  accountLoans: Sip2Loan[]
+  accountCharges: (Omit<Sip2Charge, 'item'> & { item: Sip2ItemInfo | null })[]
+  accountHolds: (Omit<Sip2Hold, 'createdAt' | 'heldAt'> & { createdAt: string; heldAt: string | null })[]
+}
 
+const itemJson = (alias: string) =>
+  sql.raw(`json_build_object('barcode', ${alias}.barcode, 'title', ${alias}.title,
+  'author', ${alias}.author, 'materialType', ${alias}.material_type, 'gmb', ${alias}.gmb, 'smb', ${alias}.smb,
+  'dk5', ${alias}.dk5)`)
+
+/**
+ * The account in one statement (a machine asks for it at every patron's first touch): the patron by card
+ * or CPR number, a card number winning, with its lists aggregated alongside.
+ */
 export async function loadPatronAccount(
   db: Db,
   municipality: string,
   identifier: string,
 ): Promise<Sip2PatronAccount | null> {
-  const patron = await findPatronByCardOrCpr(db, municipality, identifier)
-  if (!patron) return null
-  const [blocks, loans, charges, holds] = await Promise.all([
-    db
-      .selectFrom('blocks')
-      .select('reason')
-      .where('patronId', '=', patron.id)
-      .where('untilAt', 'is', null)
-      .execute(),
-    db
-      .selectFrom('loans')
-      .innerJoin('items', 'items.id', 'loans.itemId')
-      .select([...itemColumns, 'loans.dueDate', 'loans.renewals', 'loans.status'])
-      .where('loans.patronId', '=', patron.id)
-      .where('loans.status', 'in', ['active', 'lost'])
-      .orderBy('loans.dueDate')
-      .orderBy('loans.id')
-      .execute(),
-    db
-      .selectFrom('charges')
-      .leftJoin('items', 'items.id', 'charges.itemId')
-      .select([
-        'charges.id',
-        'charges.kind',
-        'charges.chargeDate',
-        'charges.amount',
-        'charges.paid',
-        ...itemColumns,
-      ])
-      .where('charges.patronId', '=', patron.id)
-      .where('charges.status', '=', 'open')
-      .orderBy('charges.id')
-      .execute(),
-    db
-      .selectFrom('reservations')
-      .leftJoinLateral(
-        (eb) =>
-          eb
-            .selectFrom('items')
-            .select(itemColumns)
-            .whereRef('items.municipality', '=', 'reservations.municipality')
-            .whereRef('items.title', '=', 'reservations.title')
-            .orderBy(sql`items.id is not distinct from reservations.item_id`, 'desc')
-            .orderBy('items.id')
-            .limit(1)
-            .as('copy'),
-        (join) => join.onTrue(),
-      )
-      .select([
-        'reservations.id',
-        'reservations.title',
-        'reservations.status',
-        'reservations.createdAt',
-        'reservations.heldAt',
-        'reservations.itemId',
-        'copy.barcode',
-        'copy.author',
-        'copy.materialType',
-        'copy.gmb',
-        'copy.smb',
-        'copy.dk5',
-      ])
-      .where('reservations.patronId', '=', patron.id)
-      .where('reservations.status', 'in', ['waiting', 'held'])
-      .orderBy('reservations.createdAt')
-      .orderBy('reservations.id')
-      .execute(),
-  ])
+  const result = await sql<AccountRow>`
+    select patrons.*,
+      (select coalesce(json_agg(blocks.reason), '[]') from blocks
+        where blocks.patron_id = patrons.id and blocks.until_at is null) as account_blocks,
+      (select coalesce(json_agg(${itemJson('items')}::jsonb || jsonb_build_object(
+          'dueDate', loans.due_date, 'renewals', loans.renewals, 'status', loans.status)
+          order by loans.due_date, loans.id), '[]')
+        from loans join items on items.id = loans.item_id
+        where loans.patron_id = patrons.id and loans.status in ('active', 'lost')) as account_loans,
+      (select coalesce(json_agg(json_build_object('id', charges.id, 'kind', charges.kind,
+          'chargeDate', charges.charge_date, 'open', charges.amount - charges.paid,
+          'item', case when items.id is null then null else ${itemJson('items')} end) order by charges.id), '[]')
+        from charges left join items on items.id = charges.item_id
+        where charges.patron_id = patrons.id and charges.status = 'open') as account_charges,
+      (select coalesce(json_agg(json_build_object('id', r.id, 'title', r.title, 'status', r.status,
+          'createdAt', r.created_at, 'heldAt', r.held_at,
+          'item', (select ${itemJson('copy')} from items copy
+            where copy.municipality = r.municipality and copy.title = r.title
+            order by copy.id is not distinct from r.item_id desc, copy.id limit 1))
+          order by r.created_at, r.id), '[]')
+        from reservations r
+        where r.patron_id = patrons.id and r.status in ('waiting', 'held')) as account_holds
+    from patrons
+    where patrons.municipality = ${municipality}
+      and (patrons.card_number = ${identifier} or patrons.cpr = ${asCpr(identifier)})
+    order by patrons.card_number = ${identifier} desc
+    limit 1
+  `.execute(db)
+  const row = result.rows[0]
+  if (!row) return null
+  const { accountBlocks, accountLoans, accountCharges, accountHolds, ...patron } = row
   return {
     patron,
-    blocks: blocks.map((b) => b.reason),
-    loans: loans.map((l) => ({ ...l, status: l.status === 'lost' ? 'lost' : 'active' })),
-    charges: charges.map((c) => ({
-      id: c.id,
-      kind: c.kind,
-      chargeDate: c.chargeDate,
-      open: c.amount - c.paid,
-      item:
-        c.barcode === null || c.title === null || c.materialType === null
-          ? null
-          : { ...c, barcode: c.barcode, title: c.title, materialType: c.materialType },
-    })),
-    holds: holds.map((h) => ({
-      id: h.id,
-      title: h.title,
-      status: h.status === 'held' ? 'held' : 'waiting',
-      createdAt: h.createdAt,
-      heldAt: h.heldAt,
-      item:
-        h.barcode === null || h.materialType === null
-          ? null
-          : {
-              barcode: h.barcode,
-              title: h.title,
-              author: h.author,
-              materialType: h.materialType,
-              gmb: h.gmb,
-              smb: h.smb,
-              dk5: h.dk5,
-            },
+    blocks: accountBlocks,
+    loans: accountLoans,
+    charges: accountCharges,
+    holds: accountHolds.map((h) => ({
+      ...h,
+      createdAt: new Date(h.createdAt),
+      heldAt: h.heldAt === null ? null : new Date(h.heldAt),
     })),
   }
 }
