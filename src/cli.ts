@@ -174,6 +174,36 @@ program
     })
   })
 
+program
+  .command('staff-account')
+  .description('add a staff account for the desk pages (/{municipality}/skranke)')
+  .requiredOption('--municipality <code>', 'kobenhavn, gentofte, naestved')
+  .requiredOption('--login <login>', 'the login')
+  .requiredOption('--password <password>', 'at least 8 characters')
+  .requiredOption('--name <name>', 'the name shown')
+  .requiredOption('--roles <roles>', 'comma-separated: desk, finance, administrator')
+  .action(
+    async (options: {
+      municipality: string
+      login: string
+      password: string
+      name: string
+      roles: string
+    }) => {
+      await withServices(async (services) => {
+        if (!services.policies.has(options.municipality)) {
+          throw new ValidationError(
+            'municipality',
+            `unknown; one of ${services.policies.municipalities().join(', ')}`,
+          )
+        }
+        const { addStaffAccount, parseRoles } = await import('./desk/staff-accounts.ts')
+        const account = await addStaffAccount(services.db, { ...options, roles: parseRoles(options.roles) })
+        console.log(JSON.stringify(account, null, 2))
+      })
+    },
+  )
+
 const receivables = program
   .command('receivables')
   .description("the municipality's receivables (Mit Betalingsoverblik)")

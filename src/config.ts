@@ -32,6 +32,10 @@ export interface Config {
   readonly cookieSecret: string
   /** Cookies only over HTTPS (on when TLS is configured or LAAN_SECURE_COOKIES=1). */
   readonly secureCookies: boolean
+  /** The address citizens reach laan at (for the MitID broker's redirect back). */
+  readonly publicUrl: string
+  /** The MitID broker (OpenID Connect); without it the pages offer card and PIN only. */
+  readonly mitid: { issuer: string; clientId: string; clientSecret: string } | undefined
 }
 
 const DEFAULT_API_KEY = 'laan-dev-key'
@@ -84,7 +88,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...tlsFiles(env),
     cookieSecret: env.LAAN_COOKIE_SECRET || randomBytes(32).toString('base64url'),
     secureCookies: parseFlag(env.LAAN_SECURE_COOKIES, Boolean(env.LAAN_TLS_KEY)),
+    publicUrl: (
+      parseUrl(env.LAAN_PUBLIC_URL, 'LAAN_PUBLIC_URL', ['http:', 'https:']) ??
+      `${env.LAAN_TLS_KEY ? 'https' : 'http'}://${env.HOST ?? '127.0.0.1'}:${env.PORT || 3000}`
+    ).replace(/\/$/, ''),
+    mitid: mitidSettings(env),
   })
+}
+
+function mitidSettings(env: NodeJS.ProcessEnv): Config['mitid'] {
+  const issuer = parseUrl(env.LAAN_MITID_ISSUER, 'LAAN_MITID_ISSUER', ['http:', 'https:'])
+  if (issuer === undefined) return undefined
+  const clientId = env.LAAN_MITID_CLIENT_ID
+  const clientSecret = env.LAAN_MITID_CLIENT_SECRET
+  if (!clientId) throw new ValidationError('LAAN_MITID_CLIENT_ID', 'needed with LAAN_MITID_ISSUER')
+  if (!clientSecret) throw new ValidationError('LAAN_MITID_CLIENT_SECRET', 'needed with LAAN_MITID_ISSUER')
+  return { issuer, clientId, clientSecret }
 }
 
 function tlsFiles(env: NodeJS.ProcessEnv): Pick<Config, 'tlsKeyFile' | 'tlsCertFile'> {

@@ -47,16 +47,14 @@ export async function runRenewAll(
   const outcomes: RenewalOutcome[] = []
   for (const item of input.items) {
     try {
-      const { loan, charges } = await db
-        .transaction()
-        .execute((trx) =>
-          circulation.renew(trx, {
-            municipality: input.municipality,
-            item,
-            patron: input.patron,
-            at: input.at,
-          }),
-        )
+      const { loan, charges } = await db.transaction().execute((trx) =>
+        circulation.renew(trx, {
+          municipality: input.municipality,
+          item,
+          patron: input.patron,
+          at: input.at,
+        }),
+      )
       outcomes.push({ item, ok: true, loan, charges })
     } catch (error) {
       if (!(error instanceof RefusalError)) throw error

@@ -7,6 +7,8 @@ import * as notices from './migrations/0005-notices.ts'
 import * as sip2Accounts from './migrations/0006-sip2-accounts.ts'
 import * as selfService from './migrations/0007-self-service.ts'
 import * as web from './migrations/0008-web.ts'
+import * as staffDesk from './migrations/0009-staff-desk.ts'
+import * as registration from './migrations/0010-registration.ts'
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -17,6 +19,8 @@ const migrations: Record<string, Migration> = {
   '0006-sip2-accounts': sip2Accounts,
   '0007-self-service': selfService,
   '0008-web': web,
+  '0009-staff-desk': staffDesk,
+  '0010-registration': registration,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }
@@ -25,7 +29,9 @@ export class MigrationFailedError extends Error {}
 
 /** Brings the schema up to date; safe to call on every start. */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider })
+  // Modules add their migrations side by side; one that lands with a lower number than one already run
+  // (each touches only its own tables) is run then rather than refused.
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true })
   const { error, results } = await migrator.migrateToLatest()
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'

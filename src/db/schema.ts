@@ -43,7 +43,14 @@ export interface PatronTable {
   country: string | null
   pinFailures: Generated<number>
   pinLockedUntil: Timestamp | null
+  /** An institution (a school, a nursing home …) borrows on its own card: a name, no CPR number. */
+  patronType: Generated<PatronType>
+  /** The identity paper shown at registration without a health card (passport, residence card …). */
+  idDocumentType: string | null
+  idDocumentNumber: string | null
 }
+
+export type PatronType = 'person' | 'institution'
 
 export type ItemStatus = 'available' | 'on-loan' | 'held' | 'lost'
 
@@ -463,6 +470,104 @@ export interface WebSessionTable {
   flash: Json<WebFlash> | null
 }
 
+/** An identity MitID vouched for, waiting for the citizen to finish registering (minutes). */
+export interface VerifiedIdentityTable {
+  tokenHash: string
+  municipality: string
+  cpr: string
+  birthDate: DateColumn
+  name: string
+  expiresAt: Timestamp
+}
+
+/** A 15–17-year-old's registration, waiting for the guardian's consent. */
+export interface PendingRegistrationTable {
+  id: Generated<number>
+  municipality: string
+  cpr: string
+  birthDate: DateColumn
+  name: string
+  pinHash: string
+  email: string | null
+  phone: string | null
+  guardianId: number
+  createdAt: Timestamp
+  status: Generated<'pending' | 'consented' | 'refused'>
+  decidedAt: Timestamp | null
+  patronId: number | null
+}
+
+/** A staff member looked a patron up at the desk, and why (every look-up is kept). */
+export interface StaffLookupTable {
+  id: Generated<number>
+  municipality: string
+  staffId: number
+  patronId: number
+  reason: string
+  at: Timestamp
+}
+
+/** A patron registered at the desk: by whom, as what, and whether a guardian consented (children). */
+export interface DeskRegistrationTable {
+  patronId: number
+  staffId: number
+  kind: 'adult' | 'child' | 'foreigner' | 'institution'
+  guardianConsent: Generated<boolean>
+  registeredAt: Timestamp
+}
+
+/** A charge annulled or written down by finance staff, with the reason. */
+export interface ChargeCorrectionTable {
+  id: Generated<number>
+  municipality: string
+  chargeId: number
+  staffId: number
+  kind: 'annulled' | 'written-down'
+  amount: number
+  reason: string
+  at: Timestamp
+}
+
+/** A patron excluded by staff with written notice (002: 7 days); the block starts on `effectiveOn`. */
+export interface StaffExclusionTable {
+  id: Generated<number>
+  municipality: string
+  patronId: number
+  staffId: number
+  reason: string
+  warnedAt: Timestamp
+  effectiveOn: DateColumn
+  status: Generated<'pending' | 'in-force' | 'withdrawn' | 'lifted'>
+  blockId: number | null
+  endedAt: Timestamp | null
+  endedBy: number | null
+  endReason: string | null
+}
+
+/** A block lifted by staff, with the reason. */
+export interface BlockLiftTable {
+  id: Generated<number>
+  municipality: string
+  blockId: number
+  patronId: number
+  staffId: number
+  reason: string
+  at: Timestamp
+}
+
+/** A sale from the library's cash box (events, bags, discarded books; seed 000): never a fee or a bill. */
+export interface CashSaleTable {
+  id: Generated<number>
+  municipality: string
+  staffId: number
+  soldAt: Timestamp
+  businessDate: DateColumn
+  category: 'event' | 'bag' | 'discarded-book' | 'other'
+  description: string
+  amount: number
+  paymentMethod: 'cash' | 'card' | 'mobilepay'
+}
+
 export interface WebFlash {
   kind: 'ok' | 'error'
   text: string
@@ -515,6 +620,14 @@ export interface Database {
   doorEntries: DoorEntryTable
   staffAccounts: StaffAccountTable
   webSessions: WebSessionTable
+  staffLookups: StaffLookupTable
+  deskRegistrations: DeskRegistrationTable
+  chargeCorrections: ChargeCorrectionTable
+  staffExclusions: StaffExclusionTable
+  blockLifts: BlockLiftTable
+  cashSales: CashSaleTable
+  verifiedIdentities: VerifiedIdentityTable
+  pendingRegistrations: PendingRegistrationTable
 }
 
 export type PatronRow = Selectable<PatronTable>

@@ -15,6 +15,9 @@ export const DEMO_PIN = '1234'
 export const DEMO_ITEMS_PER_TYPE = 24
 /** The demo self-service machine of each municipality: login `automat-<municipality>`, this password. */
 export const DEMO_SIP2_PASSWORD = 'demo'
+/** The demo staff account of each municipality at the desk (/{municipality}/skranke), with every role. */
+export const DEMO_STAFF_LOGIN = 'skranke'
+export const DEMO_STAFF_PASSWORD = DEMO_SIP2_PASSWORD
 
 const PREFIXES: Record<string, number> = { kobenhavn: 1, gentofte: 2, naestved: 3 }
 
@@ -220,6 +223,18 @@ export async function seedDemoData(services: Services): Promise<DemoSeedResult[]
           passwordHash: sip2Hash,
           municipality,
           location: 'Hovedbiblioteket',
+        })
+        .onConflict((oc) => oc.doNothing())
+        .execute()
+      await trx
+        .insertInto('staffAccounts')
+        .values({
+          municipality,
+          login: DEMO_STAFF_LOGIN,
+          name: 'Skranken (demo)',
+          // The same password as the demo machines: one hash serves both.
+          passwordHash: sip2Hash,
+          roles: ['desk', 'finance', 'administrator'],
         })
         .onConflict((oc) => oc.doNothing())
         .execute()

@@ -16,6 +16,7 @@ import { receivablesRoutes } from '../receivables/receivables-routes.ts'
 import type { Services } from '../services.ts'
 import { fbsRoutes } from '../sip2/fbs-routes.ts'
 import { sip2Routes } from '../sip2/sip2-routes.ts'
+import type { MitIdSettings } from '../web/mitid.ts'
 import { webPlugin } from '../web/web-plugin.ts'
 import { ApiError, unknownMunicipality } from './api-error.ts'
 import { requireApiKey } from './api-key.ts'
@@ -28,6 +29,8 @@ export interface AppOptions {
   apiKey?: string | undefined
   /** Serve HTTPS with this key and certificate (PEM); otherwise HTTP behind a TLS proxy. */
   https?: { key: string | Buffer; cert: string | Buffer } | undefined
+  /** The MitID broker for the web pages (tests give a local OpenID provider); by default from the config. */
+  mitid?: MitIdSettings | undefined
 }
 
 export type RouteOptions = { services: Services }
@@ -138,7 +141,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   )
   const apiKey = options.apiKey ?? services.config?.apiKey ?? loadConfig({}).apiKey
   await app.register(apiScope, { services, apiKey, prefix: '/api' })
-  await app.register(webPlugin, { services })
+  await app.register(webPlugin, { services, mitid: options.mitid })
   await app.register(fbsRoutes, {
     services,
     prefix: '/rest/sip2',

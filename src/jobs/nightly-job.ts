@@ -1,6 +1,7 @@
 import { lostDueDateCutoff } from '../circulation/loan-rules.ts'
 import type { Db } from '../db/database.ts'
 import type { ChargeRow } from '../db/schema.ts'
+import { activateDueExclusions } from '../desk/staff-exclusions.ts'
 import { deleteExpiredDoorEntries } from '../door/door-service.ts'
 import { lostChargesFor } from '../fees/charge-builders.ts'
 import { evaluateFeeBlocks } from '../fees/fee-block-service.ts'
@@ -8,6 +9,8 @@ import type { PolicyCatalog } from '../policy/policy-catalog.ts'
 import type { ChargeHandOver } from '../receivables/receivables-port.ts'
 import type { Clock } from '../shared/clock.ts'
 import type { LocalDate } from '../shared/time.ts'
+import { instantOfLocal } from '../shared/time.ts'
+import { deleteExpiredSessions } from '../web/web-sessions.ts'
 import { finishJobRun, startJobRun } from './job-runs.ts'
 
 export interface NightlyDeps {
@@ -18,7 +21,7 @@ export interface NightlyDeps {
 }
 
 export interface NightlyProgress {
-  step: 'declare-lost' | 'fee-blocks' | 'door-log'
+  step: 'declare-lost' | 'fee-blocks' | 'staff-exclusions' | 'door-log' | 'web-sessions'
   batch: number
   processed: number
 }
@@ -183,11 +186,19 @@ export async function runNightly(
     await report({ step: 'fee-blocks', batch, processed })
   }
 
+  // Exclusions staff gave with 7 days' notice (002) become blocks on their day, for machines as for the desk.
+  const excluded = await activateDueExclusions(db, municipality, date)
+  if (excluded > 0) await report({ step: 'staff-exclusions', batch: 1, processed: excluded })
+
   // Step 3: the door's entry log is kept `door.logRetentionDays`; the cutoff follows from the date alone.
   result.doorEntriesDeleted = await deleteExpiredDoorEntries(db, municipality, policy, date)
   if (result.doorEntriesDeleted > 0) {
     await report({ step: 'door-log', batch: 1, processed: result.doorEntriesDeleted })
   }
+
+  // Step 4: web sessions and MitID identities that ran out before the day began (they are refused anyway).
+  const sessionsDeleted = await deleteExpiredSessions(db, municipality, instantOfLocal(date))
+  if (sessionsDeleted > 0) await report({ step: 'web-sessions', batch: 1, processed: sessionsDeleted })
 
   await finishJobRun(db, runKey, clock.now(), result)
   return result

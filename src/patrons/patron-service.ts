@@ -1,6 +1,6 @@
 import { hash, verify } from '@node-rs/argon2'
 import type { Kysely } from 'kysely'
-import type { Database, PatronRow } from '../db/schema.ts'
+import type { Database, PatronRow, PatronType } from '../db/schema.ts'
 import { ValidationError } from '../shared/errors.ts'
 import { ageOn, isLocalDate, localDateOf } from '../shared/time.ts'
 import { birthDateFromCpr, InvalidCprError, normaliseCpr } from './cpr.ts'
@@ -31,7 +31,17 @@ export interface RegisterPatronInput {
   at: Date
   /** A replayed history (scenario) takes the guardian as given. */
   trustGuardian?: boolean | undefined
+  /** An institution has a name and no CPR number; by default a person. */
+  patronType?: PatronType | undefined
+  /** The identity paper shown instead of a health card (foreigners, conscripts: 002). */
+  idDocument?: { type: string; number?: string | undefined } | undefined
 }
+
+/**
+ * An institution has no birth date; it is stored as this date, so that every rule that asks for an age
+ * (fees, the door) treats the institution as an adult.
+ */
+export const INSTITUTION_BIRTH_DATE = '1900-01-01'
 
 export interface PatronAddress {
   street: string
@@ -51,8 +61,11 @@ export async function verifyPin(patron: PatronRow, pin: string): Promise<boolean
 }
 
 export async function registerPatron(trx: Trx, input: RegisterPatronInput): Promise<PatronRow> {
+  const institution = input.patronType === 'institution'
+  if (institution && input.cpr !== undefined)
+    throw new ValidationError('cpr', 'an institution has no CPR number')
   let cpr: string | null = null
-  let birthDate = input.birthDate
+  let birthDate = input.birthDate ?? (institution ? INSTITUTION_BIRTH_DATE : undefined)
   if (input.cpr !== undefined) {
     try {
       cpr = normaliseCpr(input.cpr)
@@ -101,6 +114,9 @@ export async function registerPatron(trx: Trx, input: RegisterPatronInput): Prom
     postalCode: input.address?.postalCode ?? null,
     city: input.address?.city ?? null,
     country: input.address ? (input.address.country ?? 'Danmark') : null,
+    patronType: input.patronType ?? 'person',
+    idDocumentType: input.idDocument?.type ?? null,
+    idDocumentNumber: input.idDocument?.number ?? null,
   })
 }
 

@@ -14,6 +14,7 @@ import { formatKroner } from '../shared/money.ts'
 import { addDays, formatDanishDate, localDateOf } from '../shared/time.ts'
 import { type Html, html } from './html.ts'
 import { loginWithPin } from './patron-login.ts'
+import { REGISTRATION_TEXTS } from './registration-texts.ts'
 import { page } from './web-layout.ts'
 import { pathOf, requestLang, sendPage } from './web-request.ts'
 import {
@@ -42,7 +43,10 @@ interface PatronContext {
 // Per address: a library's public PCs are shared, so generous; a card's PIN locks after 5 wrong tries anyway.
 const LOGIN_RATE = { max: 30, timeWindow: '1 minute' }
 
-export const minSideRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
+export const minSideRoutes: FastifyPluginAsync<{ services: Services; mitid: boolean }> = async (
+  app,
+  { services, mitid },
+) => {
   const { db, circulation, clock } = services
   const secure = services.config?.secureCookies ?? false
 
@@ -126,6 +130,7 @@ export const minSideRoutes: FastifyPluginAsync<{ services: Services }> = async (
   ) {
     const lang = requestLang(request, reply)
     const t = TEXTS[lang]
+    const r = REGISTRATION_TEXTS[lang]
     const csrf = reply.generateCsrf()
     return sendPage(
       reply,
@@ -147,7 +152,10 @@ export const minSideRoutes: FastifyPluginAsync<{ services: Services }> = async (
   <label for="pin">${t.pin} <span class="hint" id="pin-hint">${t.pinHint}</span></label>
   <input type="password" id="pin" name="pin" autocomplete="current-password" inputmode="numeric" required aria-describedby="pin-hint">
   <div class="actions"><button type="submit">${t.login}</button></div>
-</form>`,
+</form>
+${mitid && html`<p class="actions"><a class="button secondary" href="/${lib.code}/mitid">${r.loginWithMitId}</a></p>`}
+<h2>${r.notPatron}</h2>
+<p><a href="/${lib.code}/tilmeld">${r.registerTitle}</a></p>`,
       ).text,
     )
   }
@@ -250,10 +258,34 @@ export const minSideRoutes: FastifyPluginAsync<{ services: Services }> = async (
       takeFlash(db, context.session),
     ])
     const queue = await queuePositions(reservations.filter((r) => r.status === 'waiting').map((r) => r.id))
+    const [consents, children] = await Promise.all([
+      db
+        .selectFrom('pendingRegistrations')
+        .select(['id', 'name', 'birthDate'])
+        .where('guardianId', '=', patron.id)
+        .where('status', '=', 'pending')
+        .orderBy('id')
+        .execute(),
+      childrenOf(patron.id),
+    ])
     const owed = charges.reduce((sum, c) => sum + c.amount - c.paid, 0)
     const date = (d: string) => (context.lang === 'da' ? formatDanishDate(d) : d)
     const body = html`<h1>${t.minSide}: ${patron.name}</h1>
 ${blocked && html`<p class="card bad">${t.blocked}</p>`}
+${
+  consents.length > 0 &&
+  html`<section aria-labelledby="samtykke" class="card">
+  <h2 id="samtykke">${t.consentTitle}</h2>
+  ${consents.map(
+    (c) => html`<p>${t.consentAsk(c.name, date(c.birthDate))}</p>
+  <form method="post" action="/${context.library.code}/min-side/samtykke/${c.id}" class="actions">
+    <input type="hidden" name="_csrf" value="${context.csrf}">
+    <button type="submit" name="decision" value="ja">${t.consentYes}</button>
+    <button type="submit" name="decision" value="nej" class="secondary">${t.consentNo}</button>
+  </form>`,
+  )}
+</section>`
+}
 <section aria-labelledby="laan">
   <h2 id="laan">${t.loans} (${loans.length})</h2>
   ${
@@ -307,6 +339,27 @@ ${blocked && html`<p class="card bad">${t.blocked}</p>`}
   <p><a class="button" href="/${context.library.code}/betaling">${t.payLink}</a></p>`
   }
 </section>
+${
+  children.length > 0 &&
+  html`<section aria-labelledby="boern">
+  <h2 id="boern">${t.children}</h2>
+  ${children.map(
+    (
+      child,
+    ) => html`<h3>${t.childLoans(child.name, child.loans.length)}${child.owed > 0 && html` · ${t.childOwes(formatKroner(child.owed))}`}</h3>
+  ${
+    child.loans.length > 0 &&
+    html`<table class="stack"><thead><tr><th scope="col">${t.title}</th><th scope="col">${t.dueDate}</th><th scope="col"><span class="muted">${t.renew}</span></th></tr></thead>
+  <tbody>${child.loans.map(
+    (
+      loan,
+    ) => html`<tr><td data-label="${t.title}">${loan.title}</td><td data-label="${t.dueDate}">${date(loan.dueDate)}</td>
+    <td>${loan.status === 'active' && html`<form method="post" action="/${context.library.code}/min-side/forny" class="inline"><input type="hidden" name="_csrf" value="${context.csrf}"><input type="hidden" name="item" value="${loan.item}"><input type="hidden" name="for" value="${child.id}"><button type="submit" aria-label="${t.renewItem(loan.title)}">${t.renew}</button></form>`}</td></tr>`,
+  )}</tbody></table>`
+  }`,
+  )}
+</section>`
+}
 <section aria-labelledby="beskeder">
   <h2 id="beskeder">${t.notices}</h2>
   ${
@@ -321,6 +374,32 @@ ${blocked && html`<p class="card bad">${t.blocked}</p>`}
 </section>`
     return render(request, reply, context, t.minSide, body, flash)
   })
+
+  /** The children a guardian is economically responsible for, with their loans and what they owe. */
+  async function childrenOf(guardianId: number) {
+    const rows = await db
+      .selectFrom('patrons')
+      .select(['id', 'name', 'cardNumber'])
+      .where('guardianId', '=', guardianId)
+      .orderBy('name')
+      .execute()
+    return Promise.all(
+      rows.map(async (child) => {
+        const [loans, owed] = await Promise.all([
+          openLoansOf(db, child.id),
+          db
+            .selectFrom('charges')
+            .select((eb) =>
+              eb.fn.coalesce(eb.fn.sum<number>(eb('amount', '-', eb.ref('paid'))), eb.lit(0)).as('owed'),
+            )
+            .where('patronId', '=', child.id)
+            .where('status', '=', 'open')
+            .executeTakeFirstOrThrow(),
+        ])
+        return { ...child, loans, owed: Number(owed.owed) }
+      }),
+    )
+  }
 
   /** Place in the queue of each waiting reservation (1 = next). */
   async function queuePositions(ids: number[]): Promise<Map<number, number>> {
@@ -349,7 +428,7 @@ ${blocked && html`<p class="card bad">${t.blocked}</p>`}
     return new Map(rows.map((r) => [r.id, Number(r.position)]))
   }
 
-  app.post<{ Params: Params; Body: { item?: string } }>(
+  app.post<{ Params: Params; Body: { item?: string; for?: string } }>(
     '/:municipality/min-side/forny',
     { preHandler: app.csrfProtection },
     async (request, reply) => {
@@ -357,9 +436,21 @@ ${blocked && html`<p class="card bad">${t.blocked}</p>`}
       if (!context) return reply
       const { t } = context
       const item = String(request.body?.item ?? '')
+      // A guardian renews a child's loan; only their own child's.
+      const child =
+        request.body?.for === undefined
+          ? null
+          : ((await db
+              .selectFrom('patrons')
+              .select('cardNumber')
+              .where('id', '=', Number(request.body.for) || 0)
+              .where('guardianId', '=', context.patron.id)
+              .executeTakeFirst()) ?? null)
+      if (request.body?.for !== undefined && !child)
+        return reply.redirect(`/${context.library.code}/min-side`, 303)
       const [outcome] = await runRenewAll(db, circulation, {
         municipality: context.library.code,
-        patron: context.patron.cardNumber,
+        patron: child?.cardNumber ?? context.patron.cardNumber,
         items: [item],
         at: clock.now(),
       })

@@ -159,6 +159,24 @@ describe('Min side', () => {
     assert.equal(again.statusCode, 303)
   })
 
+  it('the nightly run deletes sessions that ran out before the day', async () => {
+    const browser = new Browser(app)
+    await logIn(browser, 'anna', '1234')
+    const count = async () =>
+      Number(
+        (
+          await t.services.db
+            .selectFrom('webSessions')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      )
+    assert.ok((await count()) > 0)
+    t.at('2026-03-12T02:00:00+01:00')
+    await t.services.jobs.nightly('kobenhavn', '2026-03-12')
+    assert.equal(await count(), 0)
+  })
+
   it('slows down a flood of logins from one address (last: it uses up the minute)', async () => {
     const browser = new Browser(app)
     const statuses: number[] = []

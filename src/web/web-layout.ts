@@ -38,6 +38,7 @@ export function page(frame: PageFrame, body: Html): Html {
           library &&
           user &&
           html`<li><a href="/${library.code}/min-side">${t.minSide}</a></li>
+        <li><a href="/${library.code}/betaling">${t.payments}</a></li>
         <li><a href="/${library.code}/min-side/profil">${t.profile}</a></li>`
         }
         <li><a href="${frame.path}${separator}lang=${t.otherLang}" lang="${t.otherLang}">${t.otherLanguage}</a></li>

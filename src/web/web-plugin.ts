@@ -13,14 +13,20 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { loadConfig } from '../config.ts'
 import type { Services } from '../services.ts'
 import { localDateOf } from '../shared/time.ts'
+import { deskRoutes } from './desk-routes.ts'
 import { html } from './html.ts'
+import { mboRoutes } from './mbo-routes.ts'
 import { minSideRoutes } from './min-side-routes.ts'
+import { MitIdBroker, type MitIdSettings } from './mitid.ts'
+import { registrationRoutes } from './registration-routes.ts'
 import { page } from './web-layout.ts'
 import { LANG_COOKIE, pathOf, requestLang, sendPage } from './web-request.ts'
 import { langOf, TEXTS, type Texts } from './web-texts.ts'
 
 export interface WebOptions {
   services: Services
+  /** The MitID broker's settings (tests give a local provider); by default from the config. */
+  mitid?: MitIdSettings | undefined
 }
 
 function errorPage(request: FastifyRequest, reply: FastifyReply, status: number, t: Texts, text: string) {
@@ -35,7 +41,7 @@ function errorPage(request: FastifyRequest, reply: FastifyReply, status: number,
   )
 }
 
-export const webPlugin: FastifyPluginAsync<WebOptions> = async (app, { services }) => {
+export const webPlugin: FastifyPluginAsync<WebOptions> = async (app, { services, mitid }) => {
   const config = services.config ?? loadConfig({})
   // Pages, not API: kept out of the OpenAPI document.
   app.addHook('onRoute', (route) => {
@@ -95,7 +101,13 @@ export const webPlugin: FastifyPluginAsync<WebOptions> = async (app, { services 
     )
   })
 
-  await app.register(minSideRoutes, { services })
+  const brokerSettings =
+    mitid ?? (config.mitid && { ...config.mitid, redirectUri: `${config.publicUrl}/mitid/callback` })
+  const broker = brokerSettings ? new MitIdBroker(brokerSettings) : null
+  await app.register(minSideRoutes, { services, mitid: broker !== null })
+  await app.register(mboRoutes, { services })
+  await app.register(registrationRoutes, { services, broker })
+  await app.register(deskRoutes, { services })
 }
 
 function todayOf(services: Services): string {

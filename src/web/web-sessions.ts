@@ -80,8 +80,17 @@ export async function takeFlash(db: Db, session: WebSession): Promise<WebFlash |
   return session.flash
 }
 
-/** Removes expired sessions (the nightly run). */
-export async function deleteExpiredSessions(db: Db, now: Date): Promise<number> {
-  const result = await db.deleteFrom('webSessions').where('expiresAt', '<=', now).executeTakeFirst()
-  return Number(result.numDeletedRows)
+/** Removes a municipality's sessions and MitID identities that expired before `before` (the nightly run). */
+export async function deleteExpiredSessions(db: Db, municipality: string, before: Date): Promise<number> {
+  const sessions = await db
+    .deleteFrom('webSessions')
+    .where('municipality', '=', municipality)
+    .where('expiresAt', '<=', before)
+    .executeTakeFirst()
+  const identities = await db
+    .deleteFrom('verifiedIdentities')
+    .where('municipality', '=', municipality)
+    .where('expiresAt', '<=', before)
+    .executeTakeFirst()
+  return Number(sessions.numDeletedRows) + Number(identities.numDeletedRows)
 }

@@ -1,0 +1,62 @@
+// Every time staff look a patron up at the desk, the look-up is kept with its reason (002: no one may be
+// told which loans, fees or reservations another patron has; staff see them for a reason, on record). The
+// patron's page opens only after a look-up of one's own within LOOKUP_VALID_MINUTES.
+
+import type { Db } from '../db/database.ts'
+
+/** How long a look-up opens the patron's page to the staff member who made it (assumed). */
+export const LOOKUP_VALID_MINUTES = 60
+
+export async function recordLookup(
+  db: Db,
+  lookup: { municipality: string; staffId: number; patronId: number; reason: string; at: Date },
+): Promise<void> {
+  const reason = lookup.reason.trim()
+  if (reason === '') throw new Error('a look-up needs a reason')
+  await db
+    .insertInto('staffLookups')
+    .values({ ...lookup, reason })
+    .execute()
+}
+
+/** Whether this staff member looked this patron up recently (and so may see and act on the patron). */
+export async function hasRecentLookup(
+  db: Db,
+  staffId: number,
+  patronId: number,
+  now: Date,
+): Promise<boolean> {
+  const since = new Date(now.getTime() - LOOKUP_VALID_MINUTES * 60_000)
+  const row = await db
+    .selectFrom('staffLookups')
+    .select('id')
+    .where('staffId', '=', staffId)
+    .where('patronId', '=', patronId)
+    .where('at', '>', since)
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/** The newest look-ups of a municipality, with who and whom (for administrators). */
+export async function recentLookups(db: Db, municipality: string, limit = 100) {
+  return db
+    .selectFrom('staffLookups')
+    .innerJoin('staffAccounts', 'staffAccounts.id', 'staffLookups.staffId')
+    .innerJoin('patrons', 'patrons.id', 'staffLookups.patronId')
+    .select([
+      'staffLookups.id',
+      'staffLookups.at',
+      'staffLookups.reason',
+      'staffAccounts.name as staffName',
+      'staffAccounts.login as staffLogin',
+      'patrons.cardNumber',
+      'patrons.cpr',
+      'patrons.name as patronName',
+    ])
+    .where('staffLookups.municipality', '=', municipality)
+    .orderBy('staffLookups.at', 'desc')
+    .orderBy('staffLookups.id', 'desc')
+    .limit(limit)
+    .execute()
+}
