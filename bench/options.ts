@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 
-export type Part = 'nightly' | 'http' | 'import' | 'sip2'
+const PARTS = ['nightly', 'http', 'import', 'sip2', 'web'] as const
+export type Part = (typeof PARTS)[number]
 
 export interface BenchOptions {
   /** 1 = København: 600,000 patrons, 2,000,000 items, 1,000,000 open loans. */
@@ -40,7 +41,7 @@ const HELP = `npm run bench -- [options]
   --scale <f>          data size relative to København (default 1: 600,000 patrons,
                        2,000,000 items, 1,000,000 open loans, about 500,000 open claims);
                        e.g. 0.01 for a quick run
-  --only <part>        nightly | http | import | sip2 (default all four; the nightly run includes
+  --only <part>        nightly | http | import | sip2 | web (default all five; the nightly run includes
                        billing and dunning)
   --payments <n>       payments in the camt.054 file of the import test (default 100,000 × scale)
   --regenerate         rebuild the bench database even if a complete one exists
@@ -106,10 +107,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   }
   const flag = (v: boolean | undefined, name: string) =>
     v ?? ['1', 'true', 'yes'].includes((env[name] ?? '').toLowerCase())
-  const only = values.only ?? env.BENCH_ONLY ?? null
-  if (only !== null && only !== 'nightly' && only !== 'http' && only !== 'import' && only !== 'sip2') {
-    throw new Error(`--only must be nightly, http, import or sip2, got ${only}`)
+  const onlyText = values.only ?? env.BENCH_ONLY ?? null
+  if (onlyText !== null && !PARTS.includes(onlyText as Part)) {
+    throw new Error(`--only must be one of ${PARTS.join(', ')}, got ${onlyText}`)
   }
+  const only = onlyText as Part | null
   const database = values.database ?? env.BENCH_DATABASE ?? 'laan_bench'
   if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`--database must be a plain identifier`)
   const serverUrl = values['server-url'] ?? env.BENCH_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432'

@@ -10,6 +10,7 @@ import { type NightlyFigures, runNightlyBench } from './nightly.ts'
 import { databaseUrl, parseOptions } from './options.ts'
 import { printReport } from './report.ts'
 import { printSip2Report, runSip2Bench, type Sip2Figures } from './sip2-load.ts'
+import { printWebReport, runWebBench, type WebFigures } from './web.ts'
 
 const options = parseOptions(process.argv.slice(2))
 const started = performance.now()
@@ -39,6 +40,7 @@ let nightly: NightlyFigures | null = null
 let http: HttpFigures | null = null
 let bankImport: ImportFigures | null = null
 let sip2: Sip2Figures | null = null
+let web: WebFigures | null = null
 if (options.only === null || options.only === 'nightly' || options.only === 'http') {
   await freshCopy()
   if (options.only !== 'http') {
@@ -61,6 +63,11 @@ if (options.only === null || options.only === 'sip2') {
   sip2 = await runSip2Bench(runUrl, options)
 }
 
+if (options.only === null || options.only === 'web') {
+  await freshCopy()
+  web = await runWebBench(runUrl)
+}
+
 if (options.drop) {
   await dropDatabase(options.serverUrl, runDatabase)
   await dropDatabase(options.serverUrl, options.database)
@@ -78,11 +85,13 @@ const results = {
   http,
   import: bankImport,
   sip2,
+  web,
 }
 mkdirSync(dirname(options.results), { recursive: true })
 writeFileSync(options.results, `${JSON.stringify(results, null, 2)}\n`)
 printReport(results)
 if (sip2) printSip2Report(sip2)
+if (web) printWebReport(web)
 console.log(`\n[bench] results written to ${options.results}`)
 if (nightly && nightly.exitCode !== 0) process.exitCode = 1
 if (bankImport && bankImport.exitCode !== 0) process.exitCode = 1

@@ -9,6 +9,7 @@ import * as selfService from './migrations/0007-self-service.ts'
 import * as web from './migrations/0008-web.ts'
 import * as staffDesk from './migrations/0009-staff-desk.ts'
 import * as registration from './migrations/0010-registration.ts'
+import * as guardianIndexes from './migrations/0011-guardian-indexes.ts'
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0008-web': web,
   '0009-staff-desk': staffDesk,
   '0010-registration': registration,
+  '0011-guardian-indexes': guardianIndexes,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

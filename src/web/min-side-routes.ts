@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { runRenewAll } from '../circulation/circulation-edge.ts'
 import { openLoansOf, openReservationsOf } from '../circulation/loan-queries.ts'
-import type { RefusalError } from '../circulation/refusal.ts'
+import { RefusalError } from '../circulation/refusal.ts'
 import type { PatronRow } from '../db/schema.ts'
 import { isBlocked } from '../patrons/patron-repository.ts'
 import { updatePatronContact } from '../patrons/patron-service.ts'
@@ -306,6 +306,7 @@ ${
 </section>
 <section aria-labelledby="reserveringer">
   <h2 id="reserveringer">${t.reservations} (${reservations.length})</h2>
+  <p><a href="/${context.library.code}/min-side/reserver">${t.reserveTitle}</a> · ${t.pickup} ${context.library.name}</p>
   ${
     reservations.length === 0
       ? html`<p>${t.noReservations}</p>`
@@ -559,6 +560,104 @@ ${
     return row?.title
   }
 
+  // --- placing a reservation ------------------------------------------------------------------------
+
+  app.get<{ Params: Params; Querystring: { q?: string } }>(
+    '/:municipality/min-side/reserver',
+    async (request, reply) => {
+      const context = await patronContext(request, reply)
+      if (!context) return reply
+      const { t } = context
+      const q = String(request.query.q ?? '')
+        .trim()
+        .slice(0, 100)
+      const titles =
+        q === ''
+          ? []
+          : await db
+              .selectFrom('items')
+              .select((eb) => [
+                'title',
+                eb.fn.max('author').as('author'),
+                eb.fn.countAll<string>().as('total'),
+                eb.fn.count<string>(eb.case().when('status', '=', 'available').then(1).end()).as('home'),
+              ])
+              .where('municipality', '=', context.library.code)
+              .where('referenceOnly', '=', false)
+              .where((eb) =>
+                eb.or([
+                  eb('title', 'ilike', `%${likeEscape(q)}%`),
+                  eb('author', 'ilike', `%${likeEscape(q)}%`),
+                ]),
+              )
+              .groupBy('title')
+              .orderBy('title')
+              .limit(50)
+              .execute()
+      const body = html`<h1>${t.reserveTitle}</h1>
+<form method="get" action="/${context.library.code}/min-side/reserver" role="search">
+  <label for="q">${t.searchLabel}</label>
+  <input type="text" id="q" name="q" value="${q}">
+  <div class="actions"><button type="submit">${t.search}</button></div>
+</form>
+${
+  q !== '' &&
+  (titles.length === 0
+    ? html`<p role="status">${t.noHits(q)}</p>`
+    : html`<h2>${t.hits(titles.length)}</h2>
+<table class="stack"><thead><tr><th scope="col">${t.title}</th><th scope="col">${t.author}</th><th scope="col">${t.status}</th><th scope="col"><span class="muted">${t.reserve}</span></th></tr></thead>
+<tbody>${titles.map(
+        (
+          row,
+        ) => html`<tr><td data-label="${t.title}">${row.title}</td><td data-label="${t.author}">${row.author ?? ''}</td>
+  <td data-label="${t.status}">${t.copies(Number(row.total), Number(row.home))}</td>
+  <td><form method="post" action="/${context.library.code}/min-side/reserver" class="inline"><input type="hidden" name="_csrf" value="${context.csrf}"><input type="hidden" name="title" value="${row.title}"><button type="submit" aria-label="${t.reserveItem(row.title)}">${t.reserve}</button></form></td></tr>`,
+      )}</tbody></table>`)
+}`
+      return render(request, reply, context, t.reserveTitle, body, await takeFlash(db, context.session))
+    },
+  )
+
+  app.post<{ Params: Params; Body: { title?: string } }>(
+    '/:municipality/min-side/reserver',
+    { preHandler: app.csrfProtection },
+    async (request, reply) => {
+      const context = await patronContext(request, reply)
+      if (!context) return reply
+      const { t } = context
+      const title = String(request.body?.title ?? '')
+      const copy = await db
+        .selectFrom('items')
+        .select('barcode')
+        .where('municipality', '=', context.library.code)
+        .where('title', '=', title)
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst()
+      if (!copy) return reply.redirect(`/${context.library.code}/min-side/reserver`, 303)
+      try {
+        const reservation = await db.transaction().execute((trx) =>
+          circulation.reserve(trx, {
+            municipality: context.library.code,
+            patron: context.patron.cardNumber,
+            item: copy.barcode,
+            at: clock.now(),
+          }),
+        )
+        const position =
+          reservation.status === 'held'
+            ? 0
+            : ((await queuePositions([reservation.id])).get(reservation.id) ?? 1)
+        await setFlash(db, context.session, { kind: 'ok', text: t.reserved(title, position) })
+      } catch (error) {
+        if (!(error instanceof RefusalError)) throw error
+        const reason = context.lang === 'da' ? error.messageDa : error.messageEn
+        await setFlash(db, context.session, { kind: 'error', text: t.notReserved(title, reason) })
+      }
+      return reply.redirect(`/${context.library.code}/min-side`, 303)
+    },
+  )
+
   // --- profile ----------------------------------------------------------------------------------------
 
   function profileForm(context: PatronContext, errors: string[]): Html {
@@ -641,4 +740,9 @@ ${errors.length > 0 && html`<div class="flash error" role="alert"><p>${t.errorTi
     await setFlash(db, context.session, { kind: 'ok', text: TEXTS[language].saved })
     return reply.redirect(`/${context.library.code}/min-side/profil`, 303)
   })
+}
+
+/** A search text as a LIKE pattern's literal part. */
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`)
 }

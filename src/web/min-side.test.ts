@@ -159,6 +159,22 @@ describe('Min side', () => {
     assert.equal(again.statusCode, 303)
   })
 
+  it('finds a title and reserves it, with the place in the queue', async () => {
+    t.at('2026-03-11T10:00:00+01:00')
+    const browser = new Browser(app)
+    await browser.follow(await logIn(browser, 'bo', '4321'))
+    const search = await browser.get('/kobenhavn/min-side/reserver?q=kongens%25')
+    assert.match(search.body, /Ingen titler matcher/)
+    const found = await browser.get('/kobenhavn/min-side/reserver?q=kongens')
+    assert.match(found.body, /Kongens Fald/)
+    assert.match(found.body, /1 eksemplar, 0 hjemme/)
+    const done = await browser.follow(
+      await browser.post('/kobenhavn/min-side/reserver', { title: 'Kongens Fald' }, found),
+    )
+    assert.match(done.body, /Kongens Fald er reserveret\. Du er nummer 1 i køen\./)
+    assert.match(done.body, /Afhentes på Københavns Biblioteker/)
+  })
+
   it('the nightly run deletes sessions that ran out before the day', async () => {
     const browser = new Browser(app)
     await logIn(browser, 'anna', '1234')

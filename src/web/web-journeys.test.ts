@@ -139,6 +139,9 @@ describe('journeys in the browser', { skip: skipWithoutBrowser }, () => {
     await page.getByRole('link', { name: 'Dansk' }).click()
     await page.getByRole('link', { name: 'Dine oplysninger' }).click()
     await assertAccessible(page, 'profile')
+    await page.goto(`${base}/kobenhavn/min-side/reserver?q=Havet`)
+    await page.getByRole('button', { name: 'Reservér Havet' }).waitFor()
+    await assertAccessible(page, 'search for a title to reserve')
     await page.context().close()
   })
 

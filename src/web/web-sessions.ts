@@ -43,17 +43,24 @@ export async function startSession(
   return token
 }
 
-/** The session of a cookie token, if it has not expired; its expiry moves on. */
+/** The session of a cookie token, if it has not expired; its expiry moves on (at most once a minute). */
 export async function loadSession(db: Db, token: string | undefined, now: Date): Promise<WebSession | null> {
   if (!token) return null
+  const tokenHash = hashOf(token)
   const row = await db
-    .updateTable('webSessions')
-    .set({ expiresAt: expiryFrom(now) })
-    .where('tokenHash', '=', hashOf(token))
+    .selectFrom('webSessions')
+    .select(['tokenHash', 'municipality', 'patronId', 'staffId', 'expiresAt', 'flash'])
+    .where('tokenHash', '=', tokenHash)
     .where('expiresAt', '>', now)
-    .returning(['tokenHash', 'municipality', 'patronId', 'staffId', 'expiresAt', 'flash'])
     .executeTakeFirst()
-  return row ?? null
+  if (!row) return null
+  const expiresAt = expiryFrom(now)
+  // A page view is a read: the expiry is written only when it would move by more than a minute.
+  if (expiresAt.getTime() - new Date(row.expiresAt).getTime() > 60_000) {
+    await db.updateTable('webSessions').set({ expiresAt }).where('tokenHash', '=', tokenHash).execute()
+    return { ...row, expiresAt }
+  }
+  return row
 }
 
 export async function endSession(db: Db, token: string | undefined): Promise<void> {

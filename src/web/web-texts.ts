@@ -33,6 +33,21 @@ const da = {
   lost: 'Regnes som bortkommet',
   reservations: 'Dine reserveringer',
   noReservations: 'Du har ingen reserveringer.',
+  reserveTitle: 'Reservér en titel',
+  searchLabel: 'Søg efter titel eller forfatter',
+  search: 'Søg',
+  noHits: (q: string) => `Ingen titler matcher "${q}".`,
+  hits: (n: number) => (n === 1 ? '1 titel' : `${n} titler`),
+  copies: (total: number, home: number) => `${total} eksemplar${total === 1 ? '' : 'er'}, ${home} hjemme`,
+  reserve: 'Reservér',
+  reserveItem: (title: string) => `Reservér ${title}`,
+  reserved: (title: string, position: number) =>
+    position === 0
+      ? `${title} er reserveret og ligger klar til dig.`
+      : `${title} er reserveret. Du er nummer ${position} i køen.`,
+  notReserved: (title: string, reason: string) => `${title} kunne ikke reserveres: ${reason}`,
+  pickup: 'Afhentes på',
+  author: 'Forfatter',
   status: 'Status',
   queue: 'Nummer i køen',
   readyForPickup: (date: string) => `Klar til afhentning til og med ${date}`,
@@ -129,6 +144,21 @@ const en: Texts = {
   lost: 'Considered lost',
   reservations: 'Your reservations',
   noReservations: 'You have no reservations.',
+  reserveTitle: 'Reserve a title',
+  searchLabel: 'Search by title or author',
+  search: 'Search',
+  noHits: (q: string) => `No titles match "${q}".`,
+  hits: (n: number) => (n === 1 ? '1 title' : `${n} titles`),
+  copies: (total: number, home: number) => `${total} cop${total === 1 ? 'y' : 'ies'}, ${home} on the shelf`,
+  reserve: 'Reserve',
+  reserveItem: (title: string) => `Reserve ${title}`,
+  reserved: (title: string, position: number) =>
+    position === 0
+      ? `${title} is reserved and ready for you.`
+      : `${title} is reserved. You are number ${position} in the queue.`,
+  notReserved: (title: string, reason: string) => `${title} could not be reserved: ${reason}`,
+  pickup: 'Pick up at',
+  author: 'Author',
   status: 'Status',
   queue: 'Place in the queue',
   readyForPickup: (date: string) => `Ready for pickup until ${date}`,
