@@ -54,15 +54,13 @@ export async function runWebBench(url: string): Promise<WebFigures> {
         .execute()
     })
     for (let i = 0; i < LOANS; i++) {
-      await handle.db
-        .transaction()
-        .execute((trx) =>
-          services.circulation.checkout(trx, {
-            municipality: MUNICIPALITY,
-            patron: card,
-            item: `${card}-${i}`,
-          }),
-        )
+      await handle.db.transaction().execute((trx) =>
+        services.circulation.checkout(trx, {
+          municipality: MUNICIPALITY,
+          patron: card,
+          item: `${card}-${i}`,
+        }),
+      )
     }
     const app = await buildApp(services)
     const form = await app.inject({ url: `/${MUNICIPALITY}/log-ind` })
