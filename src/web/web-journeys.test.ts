@@ -33,7 +33,7 @@ describe('journeys in the browser', { skip: skipWithoutBrowser }, () => {
     await t.patron({
       municipality: 'gentofte',
       cardNumber: 'gitte',
-      birthDate: '1980-05-05',
+      cpr: '0505801234',
       pin: '1234',
       name: 'Gitte Gentofte',
     })
@@ -68,6 +68,7 @@ describe('journeys in the browser', { skip: skipWithoutBrowser }, () => {
       teen: { cpr: '1505104234', birthdate: '2010-05-15', name: 'Theo Teen' },
       adult: { cpr: '0202851234', birthdate: '1985-02-02', name: 'Ada Voksen' },
       kid: { cpr: '0101164234', birthdate: '2016-01-01', name: 'Karl Barn' },
+      gitte: { cpr: '0505801234', birthdate: '1980-05-05', name: 'Gitte Gentofte' },
     })
     app = await buildApp(t.services, {
       mitid: {
@@ -145,16 +146,28 @@ describe('journeys in the browser', { skip: skipWithoutBrowser }, () => {
     await page.context().close()
   })
 
-  it('a blocked patron pays the fee in the payment overview and the block lifts at once', async () => {
+  it('a blocked patron logs in with MitID, pays the fee in the payment overview and the block lifts at once', async () => {
     const page = await newPage()
-    await page.goto(`${base}/gentofte/log-ind`)
-    await page.getByLabel('Lånerkort- eller CPR-nummer').fill('gitte')
-    await page.getByLabel(/^Pinkode/).fill('1234')
-    await page.getByRole('button', { name: 'Log ind', exact: true }).click()
+    await page.goto(`${base}/`)
+    await assertAccessible(page, 'the libraries')
+    await page.getByRole('link', { name: 'Gentofte Bibliotekerne' }).click()
+    await page.getByRole('link', { name: 'Log ind med MitID' }).click()
+    await mitIdLogin(page, 'gitte')
+    await page.getByRole('heading', { name: 'Min side: Gitte Gentofte' }).waitFor()
     await page.getByText('Du er spærret for lån').waitFor()
     await page.getByRole('link', { name: 'Betal i Mit Betalingsoverblik' }).click()
     await assertAccessible(page, 'payment overview')
     await screenshot(page, 'betaling')
+    // Every page of the overview: each claim's payment, instalment, deadline and appeal forms, the refunds.
+    const overview = page.url()
+    const links = await page
+      .locator('main a[href*="/betaling/"]')
+      .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href))
+    for (const href of [...new Set(links)]) {
+      await page.goto(href)
+      await assertAccessible(page, href)
+    }
+    await page.goto(overview)
     await page.getByRole('link', { name: 'Betal alt (230 kr)' }).click()
     await assertAccessible(page, 'pay all')
     await page.getByRole('button', { name: 'Betal 230 kr' }).click()
