@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { buildApp } from '../http/app.ts'
 import {
-  assertAccessible,
+  assertAccessibleOnPhoneAndDesktop,
   CHROMIUM,
   DESKTOP,
   freePort,
@@ -111,11 +111,11 @@ describe('journeys in the browser', { skip: skipWithoutBrowser }, () => {
   it('a patron logs in, renews, is refused with the reason, and reads why a fee was charged', async () => {
     const page = await newPage()
     await page.goto(`${base}/kobenhavn/log-ind`)
-    await assertAccessible(page, 'login')
+    await assertAccessibleOnPhoneAndDesktop(page, 'login')
     await screenshot(page, 'login')
     await logInWithPin(page, 'anna', '1234')
     await page.getByRole('heading', { name: 'Min side: Anna Andersen' }).waitFor()
-    await assertAccessible(page, 'min side')
+    await assertAccessibleOnPhoneAndDesktop(page, 'min side')
     await screenshot(page, 'min-side')
 
     await page.getByRole('button', { name: 'Forny Kongens Fald' }).click()
@@ -128,7 +128,7 @@ describe('journeys in the browser', { skip: skipWithoutBrowser }, () => {
       await refusal.innerText(),
       /Festen kunne ikke fornys: Materialet er reserveret af en anden låner/,
     )
-    await assertAccessible(page, 'min side with a refusal')
+    await assertAccessibleOnPhoneAndDesktop(page, 'min side with a refusal')
 
     const fees = page.locator('section[aria-labelledby=gebyrer]')
     assert.match(await fees.innerText(), /Havet/)
@@ -139,24 +139,24 @@ describe('journeys in the browser', { skip: skipWithoutBrowser }, () => {
     await page.getByRole('heading', { name: 'Your loans (2)' }).waitFor()
     await page.getByRole('link', { name: 'Dansk' }).click()
     await page.getByRole('link', { name: 'Dine oplysninger' }).click()
-    await assertAccessible(page, 'profile')
+    await assertAccessibleOnPhoneAndDesktop(page, 'profile')
     await page.goto(`${base}/kobenhavn/min-side/reserver?q=Havet`)
     await page.getByRole('button', { name: 'Reservér Havet' }).waitFor()
-    await assertAccessible(page, 'search for a title to reserve')
+    await assertAccessibleOnPhoneAndDesktop(page, 'search for a title to reserve')
     await page.context().close()
   })
 
   it('a blocked patron logs in with MitID, pays the fee in the payment overview and the block lifts at once', async () => {
     const page = await newPage()
     await page.goto(`${base}/`)
-    await assertAccessible(page, 'the libraries')
+    await assertAccessibleOnPhoneAndDesktop(page, 'the libraries')
     await page.getByRole('link', { name: 'Gentofte Bibliotekerne' }).click()
     await page.getByRole('link', { name: 'Log ind med MitID' }).click()
     await mitIdLogin(page, 'gitte')
     await page.getByRole('heading', { name: 'Min side: Gitte Gentofte' }).waitFor()
     await page.getByText('Du er spærret for lån').waitFor()
     await page.getByRole('link', { name: 'Betal i Mit Betalingsoverblik' }).click()
-    await assertAccessible(page, 'payment overview')
+    await assertAccessibleOnPhoneAndDesktop(page, 'payment overview')
     await screenshot(page, 'betaling')
     // Every page of the overview: each claim's payment, instalment, deadline and appeal forms, the refunds.
     const overview = page.url()
@@ -165,11 +165,11 @@ describe('journeys in the browser', { skip: skipWithoutBrowser }, () => {
       .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href))
     for (const href of [...new Set(links)]) {
       await page.goto(href)
-      await assertAccessible(page, href)
+      await assertAccessibleOnPhoneAndDesktop(page, href)
     }
     await page.goto(overview)
     await page.getByRole('link', { name: 'Betal alt (230 kr)' }).click()
-    await assertAccessible(page, 'pay all')
+    await assertAccessibleOnPhoneAndDesktop(page, 'pay all')
     await page.getByRole('button', { name: 'Betal 230 kr' }).click()
     await page.getByText(/Betalingen er modtaget/).waitFor()
     await page.getByRole('link', { name: 'Min side', exact: true }).click()
@@ -181,11 +181,11 @@ describe('journeys in the browser', { skip: skipWithoutBrowser }, () => {
   it('a 16-year-old registers with MitID and waits; the guardian consents', async () => {
     const teen = await newPage()
     await teen.goto(`${base}/kobenhavn/tilmeld`)
-    await assertAccessible(teen, 'register')
+    await assertAccessibleOnPhoneAndDesktop(teen, 'register')
     await teen.getByRole('link', { name: 'Bliv låner med MitID' }).click()
     await mitIdLogin(teen, 'teen')
     await teen.getByText('Hej Theo Teen').waitFor()
-    await assertAccessible(teen, 'register form, consent needed')
+    await assertAccessibleOnPhoneAndDesktop(teen, 'register form, consent needed')
     await screenshot(teen, 'register-teen')
     await teen.getByLabel(/^Vælg pinkode/).fill('2468')
     await teen.getByLabel('Gentag pinkoden').fill('2468')
@@ -201,7 +201,7 @@ describe('journeys in the browser', { skip: skipWithoutBrowser }, () => {
       await mother.locator('section[aria-labelledby=samtykke]').innerText(),
       /Theo Teen \(født 15\. maj 2010\)/,
     )
-    await assertAccessible(mother, 'consent')
+    await assertAccessibleOnPhoneAndDesktop(mother, 'consent')
     await mother.getByRole('button', { name: 'Giv samtykke' }).click()
     await mother.getByText('Theo Teen er nu låner med dig som økonomisk ansvarlig.').waitFor()
     await mother.getByRole('heading', { name: /Theo Teen: 0 lån/ }).waitFor()
