@@ -16,11 +16,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import pg from 'pg'
 import { openDatabase } from '../src/db/database.ts'
 import { addSip2Account } from '../src/sip2/sip2-accounts.ts'
 import type { Sip2Request } from '../src/sip2/sip2-messages.ts'
 import { Sip2Dialogue, Sip2TcpClient } from '../src/sip2/sip2-test-client.ts'
+import { freePort, pickPairs, stop } from './bench-support.ts'
 import { type CpuSample, type CpuShare, cpuShare, sampleCpu, waitForQuiet } from './cpu.ts'
 import { MUNICIPALITY } from './generate.ts'
 import type { BenchOptions } from './options.ts'
@@ -179,56 +179,13 @@ function login(user: string, password: string): Sip2Request {
 // ---------------------------------------------------------------------------------------------------
 // The orchestrator (in the bench process)
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
+/** Per connection, its own distinct patrons in good standing and available lendable items. */
+async function pairsPerConnection(url: string, connections: number): Promise<Array<Array<[string, string]>>> {
+  const pairs = await pickPairs(url, connections * PAIRS_PER_CONNECTION)
+  // Dealt out in turn, so every connection gets its share even when the data is small.
+  return Array.from({ length: connections }, (_, c) => pairs.filter((_, i) => i % connections === c))
 }
 
-/** Per connection, its own distinct patrons in good standing and available lendable items (as bench/http.ts). */
-async function pickPairs(url: string, connections: number): Promise<Array<Array<[string, string]>>> {
-  const count = connections * PAIRS_PER_CONNECTION
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    const patrons = await client.query<{ card: string }>(
-      `select card_number as card from patrons p
-        where municipality = $1 and card_lost_at is null
-          and not exists (select 1 from charges c where c.patron_id = p.id)
-          and not exists (select 1 from blocks b where b.patron_id = p.id and b.until_at is null)
-          and not exists (select 1 from exclusion_warnings w where w.patron_id = p.id and w.status = 'pending')
-          and not exists (select 1 from loans l where l.patron_id = p.id and l.status = 'active'
-                            and l.due_date < current_date)
-        order by random() limit $2`,
-      [MUNICIPALITY, count],
-    )
-    const items = await client.query<{ barcode: string }>(
-      `select barcode from items i
-        where municipality = $1 and status = 'available' and not reference_only
-          and not exists (select 1 from reservations r where r.municipality = i.municipality
-                            and r.title = i.title and r.status in ('waiting', 'held'))
-        order by random() limit $2`,
-      [MUNICIPALITY, count],
-    )
-    const n = Math.min(patrons.rows.length, items.rows.length)
-    const pairs = Array.from(
-      { length: n },
-      (_, i) => [patrons.rows[i]?.card ?? '', items.rows[i]?.barcode ?? ''] as [string, string],
-    )
-    // Dealt out in turn, so every connection gets its share even when the data is small.
-    return Array.from({ length: connections }, (_, c) => pairs.filter((_, i) => i % connections === c))
-  } finally {
-    await client.end()
-  }
-}
-
-/** Removes the bench's accounts and makes one per connection (argon2 hashes, as `laan sip2-account`). */
 async function makeAccounts(url: string, connections: number): Promise<string[]> {
   const handle = await openDatabase({ url })
   try {
@@ -272,15 +229,6 @@ async function waitForSip2(port: number, server: ChildProcess, seconds: number):
   throw new Error(`the SIP2 server did not listen on ${port} within ${seconds} s`)
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-  await exited
-  clearTimeout(timer)
-}
-
 /** One connection: 93, then 63, 11, 09 on one pair. */
 async function probe(port: number, user: string, pair: [string, string]): Promise<string[]> {
   const dialogue = new Sip2Dialogue(await Sip2TcpClient.connect(port))
@@ -312,7 +260,7 @@ const failed = (message: string, serverCommand = ''): Sip2Figures => ({
 export async function runSip2Bench(url: string, options: BenchOptions): Promise<Sip2Figures> {
   const connections = options.sip2Connections
   log(`choosing ${connections * PAIRS_PER_CONNECTION} patrons in good standing and available items`)
-  const pairs = await pickPairs(url, connections)
+  const pairs = await pairsPerConnection(url, connections)
   const short = pairs.findIndex((own) => own.length === 0)
   if (short >= 0) return failed(`too few patrons/items for ${connections} connections`)
 

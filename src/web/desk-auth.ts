@@ -11,7 +11,7 @@ import { localDateOf } from '../shared/time.ts'
 import { deskPage } from './desk-layout.ts'
 import { DESK_TEXTS, type DeskTexts } from './desk-texts.ts'
 import { type Html, html } from './html.ts'
-import { pathOf, requestLang, sendPage } from './web-request.ts'
+import { libraryOf, pathOf, requestLang, sendPage } from './web-request.ts'
 import { loadSession, type WebSession } from './web-sessions.ts'
 import type { Lang } from './web-texts.ts'
 
@@ -41,10 +41,7 @@ export interface StaffContext {
 export function createDeskHelpers(services: Services) {
   const { db, clock } = services
 
-  function library(code: string): Library | null {
-    if (!services.policies.has(code)) return null
-    return { code, name: services.policies.inForce(code, localDateOf(clock.now())).name }
-  }
+  const library = (code: string): Library | null => libraryOf(services, code)
 
   function textsOf(request: FastifyRequest, reply: FastifyReply) {
     const lang = requestLang(request, reply)

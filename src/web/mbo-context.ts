@@ -11,7 +11,7 @@ import { type Html, html } from './html.ts'
 import { debtorOfCitizen } from './mbo-queries.ts'
 import { MBO_TEXTS, type MboTexts } from './mbo-texts.ts'
 import { page } from './web-layout.ts'
-import { pathOf, requestLang, sendPage } from './web-request.ts'
+import { libraryOf, pathOf, requestLang, sendPage } from './web-request.ts'
 import { loadSession, SESSION_COOKIE, type WebSession } from './web-sessions.ts'
 import { type Lang, TEXTS, type Texts } from './web-texts.ts'
 
@@ -41,10 +41,7 @@ export interface MboContext {
 export function mboPages(services: Services) {
   const { db, clock } = services
 
-  function library(code: string) {
-    if (!services.policies.has(code) || !services.receivablesCatalog.has(code)) return null
-    return { code, name: services.policies.inForce(code, localDateOf(clock.now())).name }
-  }
+  const library = (code: string) => (services.receivablesCatalog.has(code) ? libraryOf(services, code) : null)
 
   /** The logged-in citizen, or null when a redirect to the login page or a 404 has been sent. */
   async function citizen(request: FastifyRequest, reply: FastifyReply): Promise<MboContext | null> {

@@ -16,7 +16,7 @@ import { type Html, html } from './html.ts'
 import { loginWithPin } from './patron-login.ts'
 import { REGISTRATION_TEXTS } from './registration-texts.ts'
 import { page } from './web-layout.ts'
-import { pathOf, requestLang, sendPage } from './web-request.ts'
+import { libraryOf, pathOf, requestLang, sendPage } from './web-request.ts'
 import {
   endSession,
   loadSession,
@@ -50,10 +50,7 @@ export const minSideRoutes: FastifyPluginAsync<{ services: Services; mitid: bool
   const { db, circulation, clock } = services
   const secure = services.config?.secureCookies ?? false
 
-  function library(code: string) {
-    if (!services.policies.has(code)) return null
-    return { code, name: services.policies.inForce(code, localDateOf(clock.now())).name }
-  }
+  const library = (code: string) => libraryOf(services, code)
 
   function notFound(request: FastifyRequest, reply: FastifyReply) {
     const lang = requestLang(request, reply)

@@ -13,7 +13,7 @@ import { html } from './html.ts'
 import { type MitIdBroker, type MitIdChallenge, MitIdError, type MitIdIdentity } from './mitid.ts'
 import { REGISTRATION_TEXTS } from './registration-texts.ts'
 import { page } from './web-layout.ts'
-import { pathOf, requestLang, sendPage } from './web-request.ts'
+import { libraryOf, pathOf, requestLang, sendPage } from './web-request.ts'
 import {
   endSession,
   loadSession,
@@ -76,10 +76,7 @@ export const registrationRoutes: FastifyPluginAsync<{
   const { db, clock } = services
   const secure = services.config?.secureCookies ?? false
 
-  function library(code: string) {
-    if (!services.policies.has(code)) return null
-    return { code, name: services.policies.inForce(code, localDateOf(clock.now())).name }
-  }
+  const library = (code: string) => libraryOf(services, code)
 
   function texts(request: FastifyRequest, reply: FastifyReply) {
     const lang = requestLang(request, reply)

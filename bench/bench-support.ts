@@ -1,0 +1,59 @@
+// What the bench parts share: a free port, distinct patrons and items to lend, stopping the service.
+
+import type { ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import pg from 'pg'
+import { MUNICIPALITY } from './generate.ts'
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** Distinct patrons in good standing and distinct available, lendable items without a reservation queue. */
+export async function pickPairs(url: string, count: number): Promise<Array<[string, string]>> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const patrons = await client.query<{ card: string }>(
+      `select card_number as card from patrons p
+        where municipality = $1 and card_lost_at is null
+          and not exists (select 1 from charges c where c.patron_id = p.id)
+          and not exists (select 1 from blocks b where b.patron_id = p.id and b.until_at is null)
+          and not exists (select 1 from exclusion_warnings w where w.patron_id = p.id and w.status = 'pending')
+          and not exists (select 1 from loans l where l.patron_id = p.id and l.status = 'active'
+                            and l.due_date < current_date)
+        order by random() limit $2`,
+      [MUNICIPALITY, count],
+    )
+    const items = await client.query<{ barcode: string }>(
+      `select barcode from items i
+        where municipality = $1 and status = 'available' and not reference_only
+          and not exists (select 1 from reservations r where r.municipality = i.municipality
+                            and r.title = i.title and r.status in ('waiting', 'held'))
+        order by random() limit $2`,
+      [MUNICIPALITY, count],
+    )
+    const n = Math.min(patrons.rows.length, items.rows.length)
+    return Array.from({ length: n }, (_, i) => [patrons.rows[i]?.card ?? '', items.rows[i]?.barcode ?? ''])
+  } finally {
+    await client.end()
+  }
+}
+
+/** Ends the service: SIGTERM, then SIGKILL after 5 s. */
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+  await exited
+  clearTimeout(timer)
+}
