@@ -1,9 +1,13 @@
 // What the bench parts share: a free port, distinct patrons and items to lend, stopping the service.
 
-import type { ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { MUNICIPALITY } from './generate.ts'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -56,4 +60,38 @@ export async function stop(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
   await exited
   clearTimeout(timer)
+}
+
+export interface RunningService {
+  server: ChildProcess
+  /** The command line, for the results. */
+  command: string
+  /** The service's last 50 lines of output, for a failure message. */
+  output: string[]
+}
+
+/**
+ * Starts the real service (`node bin/laan.js start`) with these settings; BENCH_SERVER_NODE_ARGS (e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles it under load.
+ */
+export function startService(settings: Record<string, string>, log: (line: string) => void): RunningService {
+  const shown = Object.entries(settings)
+    .filter(([name]) => name !== 'LAAN_API_KEY')
+    .map(([name, value]) => `${name}=${value}`)
+  const command = `${shown.join(' ')} node bin/laan.js start`
+  log(command)
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const server = spawn(process.execPath, [...nodeArgs, 'bin/laan.js', 'start'], {
+    cwd: ROOT,
+    env: { ...process.env, ...settings },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const output: string[] = []
+  const keep = (line: string) => {
+    output.push(line)
+    if (output.length > 50) output.shift()
+  }
+  createInterface({ input: server.stdout }).on('line', keep)
+  createInterface({ input: server.stderr }).on('line', keep)
+  return { server, command, output }
 }

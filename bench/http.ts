@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { freePort, pickPairs, stop } from './bench-support.ts'
+import { freePort, pickPairs, startService, stop } from './bench-support.ts'
 import { type CpuSample, type CpuShare, cpuShare, sampleCpu, waitForQuiet } from './cpu.ts'
 import { MUNICIPALITY } from './generate.ts'
 import type { ClosedResult, LoadConfig, OpenResult } from './load-client.ts'
@@ -79,33 +79,23 @@ export async function runHttpBench(url: string, options: BenchOptions): Promise<
 
   const port = options.port || (await freePort())
   const baseUrl = `http://127.0.0.1:${port}`
-  const env = {
-    ...process.env,
-    DATABASE_URL: url,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LAAN_SCHEDULER: '0',
-    LAAN_SIP2_PORT: '0',
-    LAAN_DEMO_DATA: '0',
-    LAAN_API_KEY: API_KEY,
-    LOG_LEVEL: options.serverLogLevel,
-  }
-  const serverCommand = `DATABASE_URL=${url} PORT=${port} LAAN_SCHEDULER=0 LAAN_SIP2_PORT=0 LAAN_DEMO_DATA=0 LOG_LEVEL=${options.serverLogLevel} node bin/laan.js start`
-  log(serverCommand)
-  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the service under load.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)
-  const server = spawn(process.execPath, [...nodeArgs, 'bin/laan.js', 'start'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const serverOutput: string[] = []
-  const keep = (line: string) => {
-    serverOutput.push(line)
-    if (serverOutput.length > 50) serverOutput.shift()
-  }
-  createInterface({ input: server.stdout }).on('line', keep)
-  createInterface({ input: server.stderr }).on('line', keep)
+  const {
+    server,
+    command: serverCommand,
+    output: serverOutput,
+  } = startService(
+    {
+      DATABASE_URL: url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LAAN_SCHEDULER: '0',
+      LAAN_SIP2_PORT: '0',
+      LAAN_DEMO_DATA: '0',
+      LAAN_API_KEY: API_KEY,
+      LOG_LEVEL: options.serverLogLevel,
+    },
+    log,
+  )
   const tmp = mkdtempSync(join(tmpdir(), 'laan-bench-'))
   try {
     try {

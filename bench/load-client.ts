@@ -2,6 +2,7 @@
 // Reads a config file (argv[2]), runs the phases, prints one JSON document on stdout; progress on stderr.
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
+import { type LatencySummary, summarizeLatency } from './latency.ts'
 
 export interface LoadConfig {
   baseUrl: string
@@ -21,15 +22,7 @@ export interface LoadConfig {
   phases: Array<'closed' | 'open'>
 }
 
-export interface LatencySummary {
-  count: number
-  p50: number
-  p90: number
-  p99: number
-  p999: number
-  max: number
-  mean: number
-}
+export type { LatencySummary }
 
 export interface ClosedResult {
   clients: number
@@ -119,23 +112,6 @@ async function call(path: string, payload: object): Promise<Reply> {
   }
 }
 
-function summarize(values: number[]): LatencySummary {
-  const sorted = Float64Array.from(values).sort()
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0
-  const round = (n: number) => Math.round(n * 100) / 100
-  const sum = values.reduce((a, b) => a + b, 0)
-  return {
-    count: values.length,
-    p50: round(at(0.5)),
-    p90: round(at(0.9)),
-    p99: round(at(0.99)),
-    p999: round(at(0.999)),
-    max: round(sorted[sorted.length - 1] ?? 0),
-    mean: round(values.length ? sum / values.length : 0),
-  }
-}
-
 class Errors {
   count = 0
   samples: string[] = []
@@ -199,8 +175,8 @@ async function closedLoop(seconds: number, label: string, cursor: { next: number
     perSecond: full,
     errors: errors.count,
     errorSamples: errors.samples,
-    checkoutMs: summarize(checkoutMs),
-    checkinMs: summarize(checkinMs),
+    checkoutMs: summarizeLatency(checkoutMs),
+    checkinMs: summarizeLatency(checkinMs),
   }
 }
 
@@ -283,11 +259,11 @@ async function openLoop(): Promise<OpenResult> {
     achievedPairsPerSecond: Math.round(completed / elapsed),
     errors: errors.count,
     errorSamples: errors.samples,
-    checkoutMs: summarize(checkoutMs),
-    checkinMs: summarize(checkinMs),
-    checkoutServiceMs: summarize(checkoutServiceMs),
-    checkinServiceMs: summarize(checkinServiceMs),
-    sendLagMs: summarize(sendLagMs),
+    checkoutMs: summarizeLatency(checkoutMs),
+    checkinMs: summarizeLatency(checkinMs),
+    checkoutServiceMs: summarizeLatency(checkoutServiceMs),
+    checkinServiceMs: summarizeLatency(checkinServiceMs),
+    sendLagMs: summarizeLatency(sendLagMs),
   }
 }
 

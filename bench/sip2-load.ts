@@ -20,9 +20,10 @@ import { openDatabase } from '../src/db/database.ts'
 import { addSip2Account } from '../src/sip2/sip2-accounts.ts'
 import type { Sip2Request } from '../src/sip2/sip2-messages.ts'
 import { Sip2Dialogue, Sip2TcpClient } from '../src/sip2/sip2-test-client.ts'
-import { freePort, pickPairs, stop } from './bench-support.ts'
+import { freePort, pickPairs, startService, stop } from './bench-support.ts'
 import { type CpuSample, type CpuShare, cpuShare, sampleCpu, waitForQuiet } from './cpu.ts'
 import { MUNICIPALITY } from './generate.ts'
+import { type LatencySummary, summarizeLatency } from './latency.ts'
 import type { BenchOptions } from './options.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -59,15 +60,7 @@ export interface Sip2LoadConfig {
   closedSeconds: number
 }
 
-export interface LatencySummary {
-  count: number
-  p50: number
-  p95: number
-  p99: number
-  p999: number
-  max: number
-  mean: number
-}
+export type { LatencySummary }
 
 export interface Sip2KindResult {
   /** Answers by their first two characters. */
@@ -265,32 +258,22 @@ export async function runSip2Bench(url: string, options: BenchOptions): Promise<
   if (short >= 0) return failed(`too few patrons/items for ${connections} connections`)
 
   const [httpPort, sip2Port] = [await freePort(), await freePort()]
-  const env = {
-    ...process.env,
-    DATABASE_URL: url,
-    PORT: String(httpPort),
-    HOST: '127.0.0.1',
-    LAAN_SIP2_PORT: String(sip2Port),
-    LAAN_SCHEDULER: '0',
-    LAAN_DEMO_DATA: '0',
-    LOG_LEVEL: options.serverLogLevel,
-  }
-  const serverCommand = `DATABASE_URL=${url} PORT=${httpPort} LAAN_SIP2_PORT=${sip2Port} LAAN_SCHEDULER=0 LAAN_DEMO_DATA=0 LOG_LEVEL=${options.serverLogLevel} node bin/laan.js start`
-  log(serverCommand)
-  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the service under load.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)
-  const server = spawn(process.execPath, [...nodeArgs, 'bin/laan.js', 'start'], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const serverOutput: string[] = []
-  const keep = (line: string) => {
-    serverOutput.push(line)
-    if (serverOutput.length > 50) serverOutput.shift()
-  }
-  createInterface({ input: server.stdout }).on('line', keep)
-  createInterface({ input: server.stderr }).on('line', keep)
+  const {
+    server,
+    command: serverCommand,
+    output: serverOutput,
+  } = startService(
+    {
+      DATABASE_URL: url,
+      PORT: String(httpPort),
+      HOST: '127.0.0.1',
+      LAAN_SIP2_PORT: String(sip2Port),
+      LAAN_SCHEDULER: '0',
+      LAAN_DEMO_DATA: '0',
+      LOG_LEVEL: options.serverLogLevel,
+    },
+    log,
+  )
   const tmp = mkdtempSync(join(tmpdir(), 'laan-bench-sip2-'))
   try {
     try {
@@ -384,23 +367,6 @@ const now = () => performance.now()
 const progress = (line: string) => process.stderr.write(`${line}\n`)
 const sleepUntil = (t: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, t - now())))
 
-function summarize(values: readonly number[]): LatencySummary {
-  const sorted = Float64Array.from(values).sort()
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0
-  const round = (n: number) => Math.round(n * 100) / 100
-  const sum = values.reduce((a, b) => a + b, 0)
-  return {
-    count: values.length,
-    p50: round(at(0.5)),
-    p95: round(at(0.95)),
-    p99: round(at(0.99)),
-    p999: round(at(0.999)),
-    max: round(sorted[sorted.length - 1] ?? 0),
-    mean: round(values.length ? sum / values.length : 0),
-  }
-}
-
 /** What a phase gathers. */
 class Tally {
   answers: Record<string, number> = {}
@@ -458,8 +424,8 @@ class Tally {
           {
             answers: own.answers,
             refused: own.refused,
-            latencyMs: summarize(own.ms),
-            ...(open ? { serviceMs: summarize(own.service) } : {}),
+            latencyMs: summarizeLatency(own.ms),
+            ...(open ? { serviceMs: summarizeLatency(own.service) } : {}),
           },
         ]
       }),
@@ -477,8 +443,10 @@ class Tally {
       perSecondMaxMs: whole.map((_, i) => this.perSecondMax[i] ?? 0),
       answers: this.answers,
       byKind,
-      overallMs: summarize(this.all),
-      ...(open ? { overallServiceMs: summarize(this.allService), sendLagMs: summarize(this.sendLag) } : {}),
+      overallMs: summarizeLatency(this.all),
+      ...(open
+        ? { overallServiceMs: summarizeLatency(this.allService), sendLagMs: summarizeLatency(this.sendLag) }
+        : {}),
       errors: this.errors,
       errorSamples: this.errorSamples,
       refusalSamples: this.refusalSamples,

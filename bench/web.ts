@@ -7,6 +7,7 @@ import { buildApp } from '../src/http/app.ts'
 import { registerPatron } from '../src/patrons/patron-service.ts'
 import { createServices } from '../src/services.ts'
 import { systemClock } from '../src/shared/clock.ts'
+import { summarizeLatency } from './latency.ts'
 
 export interface WebFigures {
   loans: number
@@ -21,10 +22,6 @@ export interface WebFigures {
 const MUNICIPALITY = 'kobenhavn'
 const LOANS = 200
 const REQUESTS = 500
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0
-const round = (ms: number) => Math.round(ms * 100) / 100
 
 export async function runWebBench(url: string): Promise<WebFigures> {
   const handle = await openDatabase({ url })
@@ -88,14 +85,14 @@ export async function runWebBench(url: string): Promise<WebFigures> {
       if (i >= 50) times.push(ms) // the first 50 warm up
     }
     await app.close()
-    times.sort((a, b) => a - b)
+    const latency = summarizeLatency(times)
     return {
       loans: LOANS,
       requests: REQUESTS,
-      p50Ms: round(percentile(times, 50)),
-      p95Ms: round(percentile(times, 95)),
-      p99Ms: round(percentile(times, 99)),
-      maxMs: round(times.at(-1) ?? 0),
+      p50Ms: latency.p50,
+      p95Ms: latency.p95,
+      p99Ms: latency.p99,
+      maxMs: latency.max,
       pageBytes,
     }
   } finally {

@@ -405,7 +405,10 @@ export function createCirculationService(deps: CirculationDeps) {
     }
   }
 
-  async function renew(trx: Trx, input: RenewInput): Promise<{ loan: LoanRow; charges: ChargeRow[] }> {
+  async function renew(
+    trx: Trx,
+    input: RenewInput,
+  ): Promise<{ loan: LoanRow; charges: ChargeRow[]; item: ItemRow }> {
     const at = input.at ?? clock.now()
     const today = localDateOf(at)
     const found = await findItemWithOpenLoan(trx, input.municipality, input.item, true)
@@ -465,7 +468,7 @@ export function createCirculationService(deps: CirculationDeps) {
       await handOver.chargesCreated(trx, input.municipality, charges, at)
       await evaluateFeeBlocks(trx, policies, input.municipality, [patron.id], at, false)
     }
-    return { loan: updated, charges }
+    return { loan: updated, charges, item }
   }
 
   async function reserve(trx: Trx, input: ReserveInput) {

@@ -36,3 +36,24 @@ export async function chargeViews(trx: Trx, charges: readonly ChargeRow[]): Prom
     .sort((a, b) => a.id - b.id)
     .map((c) => chargeView(c, c.itemId === null ? null : (barcodes.get(c.itemId) ?? null)))
 }
+
+/** A patron's open charges with the titles of their items, by charge date (the pages' fee lists). */
+export async function openChargesWithTitles(trx: Trx, patronId: number) {
+  return trx
+    .selectFrom('charges')
+    .leftJoin('items', 'items.id', 'charges.itemId')
+    .select([
+      'charges.id',
+      'charges.kind',
+      'charges.amount',
+      'charges.paid',
+      'charges.chargeDate',
+      'charges.explanation',
+      'items.title',
+    ])
+    .where('charges.patronId', '=', patronId)
+    .where('charges.status', '=', 'open')
+    .orderBy('charges.chargeDate')
+    .orderBy('charges.id')
+    .execute()
+}

@@ -223,29 +223,11 @@ export class Sip2Session {
           },
         })
       case 'patron-status': {
-        const patronAccount = await loadPatronAccount(
-          this.services.db,
-          account.municipality,
-          request.patronIdentifier,
-        )
-        const pinOk = await this.pinOk(
-          patronAccount?.patron ?? null,
-          request.patronIdentifier,
-          request.patronPassword,
-        )
+        const { patronAccount, pinOk } = await this.patronWithPin(account, request)
         return format(patronStatusAnswer(context, request, patronAccount, pinOk))
       }
       case 'patron-information': {
-        const patronAccount = await loadPatronAccount(
-          this.services.db,
-          account.municipality,
-          request.patronIdentifier,
-        )
-        const pinOk = await this.pinOk(
-          patronAccount?.patron ?? null,
-          request.patronIdentifier,
-          request.patronPassword,
-        )
+        const { patronAccount, pinOk } = await this.patronWithPin(account, request)
         return format(patronInformationAnswer(context, request, patronAccount, pinOk))
       }
       case 'end-patron-session':
@@ -331,6 +313,24 @@ export class Sip2Session {
       libraryName: policy.name,
       pickupDays: policy.reservations.pickupDays.value,
     }
+  }
+
+  /** The patron's account (23, 63) and whether the PIN sent with the request is right. */
+  private async patronWithPin(
+    account: Sip2Account,
+    request: { patronIdentifier: string; patronPassword?: string },
+  ) {
+    const patronAccount = await loadPatronAccount(
+      this.services.db,
+      account.municipality,
+      request.patronIdentifier,
+    )
+    const pinOk = await this.pinOk(
+      patronAccount?.patron ?? null,
+      request.patronIdentifier,
+      request.patronPassword,
+    )
+    return { patronAccount, pinOk }
   }
 
   /** Whether the PIN is right; undefined when the machine sent none. Remembered for the session. */
@@ -538,7 +538,11 @@ export class Sip2Session {
         await this.requirePin(account.municipality, request.patronIdentifier, request.patronPassword)
       if (!request.itemIdentifier) throw new RefusalError('unknown-item')
       const item = request.itemIdentifier
-      const { loan, charges } = await this.services.db.transaction().execute((trx) =>
+      const {
+        loan,
+        charges,
+        item: found,
+      } = await this.services.db.transaction().execute((trx) =>
         this.services.circulation.renew(trx, {
           municipality: account.municipality,
           item,
@@ -546,11 +550,6 @@ export class Sip2Session {
           at,
         }),
       )
-      const found = await this.services.db
-        .selectFrom('items')
-        .selectAll()
-        .where('id', '=', loan.itemId)
-        .executeTakeFirstOrThrow()
       const fee = charges.reduce((sum, c) => sum + c.amount, 0)
       return {
         ...base,

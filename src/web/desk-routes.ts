@@ -8,12 +8,13 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { runCheckout } from '../circulation/circulation-edge.ts'
 import { openLoansOf, openReservationsOf } from '../circulation/loan-queries.ts'
 import { RefusalError } from '../circulation/refusal.ts'
-import type { ChargeRow, PatronRow } from '../db/schema.ts'
+import type { ChargeRow, PatronRow, StaffRole, WebFlash } from '../db/schema.ts'
 import { parseKroner } from '../desk/cash-box.ts'
 import { annulCharge, CorrectionError, writeDownCharge } from '../desk/charge-corrections.ts'
 import { hasRole, verifyStaffLogin } from '../desk/staff-accounts.ts'
 import { excludePatron, liftBlock, openExclusionOf, withdrawExclusion } from '../desk/staff-exclusions.ts'
 import { hasRecentLookup, recordLookup } from '../desk/staff-lookups.ts'
+import { openChargesWithTitles } from '../fees/charge-queries.ts'
 import { findPatronByCardOrCpr } from '../patrons/patron-repository.ts'
 import type { Services } from '../services.ts'
 import { formatKroner } from '../shared/money.ts'
@@ -250,23 +251,7 @@ ${errorSummary(t, errors)}
           .execute(),
         openLoansOf(db, patron.id),
         openReservationsOf(db, patron.id),
-        db
-          .selectFrom('charges')
-          .leftJoin('items', 'items.id', 'charges.itemId')
-          .select([
-            'charges.id',
-            'charges.kind',
-            'charges.amount',
-            'charges.paid',
-            'charges.chargeDate',
-            'charges.explanation',
-            'items.title',
-          ])
-          .where('charges.patronId', '=', patron.id)
-          .where('charges.status', '=', 'open')
-          .orderBy('charges.chargeDate')
-          .orderBy('charges.id')
-          .execute(),
+        openChargesWithTitles(db, patron.id),
         db
           .selectFrom('blocks')
           .select(['id', 'reason', 'fromAt'])
@@ -469,43 +454,37 @@ ${patron.cardLostAt !== null && html`<p class="card bad">${t.cardLost} (${instan
     }
   }
 
-  app.post<{ Params: PatronParams & { charge: string }; Body: { reason?: string } }>(
-    '/:municipality/skranke/laanere/:id/gebyrer/:charge/annuller',
-    { preHandler: app.csrfProtection },
-    async (request, reply) => {
-      const context = await requireStaff(request, reply, 'finance')
+  type ActionRequest = FastifyRequest<{ Params: PatronParams & Record<string, string>; Body: unknown }>
+
+  /**
+   * A POST on one patron that needs a reason: the role, the patron (looked up recently by this staff
+   * member), a reason, then the action's message on the patron's page.
+   */
+  function patronAction(
+    path: string,
+    role: StaffRole,
+    act: (
+      context: StaffContext,
+      patron: PatronRow,
+      reason: string,
+      request: ActionRequest,
+    ) => Promise<WebFlash>,
+    reasonLength?: number,
+  ) {
+    app.post(path, { preHandler: app.csrfProtection }, async (request: ActionRequest, reply) => {
+      const context = await requireStaff(request, reply, role)
       if (!context) return reply
       const patron = await patronFor(context, request, reply)
       if (!patron) return reply
-      const { t } = context
-      const reason = field(request.body, 'reason')
-      const chargeId = idParam(request.params.charge)
-      if (reason === '') {
-        await setFlash(db, context.session, { kind: 'error', text: t.required(t.reason) })
-      } else {
-        try {
-          const charge = await db.transaction().execute((trx) =>
-            annulCharge(deps, trx, {
-              municipality: context.library.code,
-              patronId: patron.id,
-              chargeId: chargeId ?? 0,
-              staffId: context.staff.id,
-              reason,
-              at: context.now,
-            }),
-          )
-          await setFlash(db, context.session, {
-            kind: 'ok',
-            text: t.annulled(await describeCharge(context, charge)),
-          })
-        } catch (error) {
-          if (!(error instanceof CorrectionError)) throw error
-          await setFlash(db, context.session, { kind: 'error', text: t.chargeNotOpen })
-        }
-      }
+      const reason = field(request.body, 'reason', reasonLength)
+      const flash =
+        reason === ''
+          ? { kind: 'error' as const, text: context.t.required(context.t.reason) }
+          : await act(context, patron, reason, request)
+      await setFlash(db, context.session, flash)
       return reply.redirect(back(context, patron), 303)
-    },
-  )
+    })
+  }
 
   const deps = { policies: services.policies, handOver: services.receivables.handOver }
 
@@ -519,159 +498,125 @@ ${patron.cardLostAt !== null && html`<p class="card bad">${t.cardLost} (${instan
     return `${t.chargeKinds[charge.kind] ?? charge.kind}${item ? ` ${t.forItem} «${item.title}»` : ''} (${formatKroner(charge.amount)})`
   }
 
-  app.post<{ Params: PatronParams & { charge: string }; Body: { amount?: string; reason?: string } }>(
+  patronAction(
+    '/:municipality/skranke/laanere/:id/gebyrer/:charge/annuller',
+    'finance',
+    async (context, patron, reason, request) => {
+      try {
+        const charge = await db.transaction().execute((trx) =>
+          annulCharge(deps, trx, {
+            municipality: context.library.code,
+            patronId: patron.id,
+            chargeId: idParam(request.params.charge) ?? 0,
+            staffId: context.staff.id,
+            reason,
+            at: context.now,
+          }),
+        )
+        return { kind: 'ok', text: context.t.annulled(await describeCharge(context, charge)) }
+      } catch (error) {
+        if (!(error instanceof CorrectionError)) throw error
+        return { kind: 'error', text: context.t.chargeNotOpen }
+      }
+    },
+  )
+
+  patronAction(
     '/:municipality/skranke/laanere/:id/gebyrer/:charge/nedskriv',
-    { preHandler: app.csrfProtection },
-    async (request, reply) => {
-      const context = await requireStaff(request, reply, 'finance')
-      if (!context) return reply
-      const patron = await patronFor(context, request, reply)
-      if (!patron) return reply
+    'finance',
+    async (context, patron, reason, request) => {
       const { t } = context
-      const reason = field(request.body, 'reason')
       const amountText = field(request.body, 'amount', 30)
       const amount = parseKroner(amountText)
-      const chargeId = idParam(request.params.charge)
-      if (reason === '' || amountText === '') {
-        await setFlash(db, context.session, {
-          kind: 'error',
-          text: reason === '' ? t.required(t.reason) : t.required(t.amountKr),
+      const chargeId = idParam(request.params.charge) ?? 0
+      if (amountText === '') return { kind: 'error', text: t.required(t.amountKr) }
+      if (amount === null) return { kind: 'error', text: t.invalidAmount }
+      try {
+        const charge = await db.transaction().execute(async (trx) => {
+          await writeDownCharge(deps, trx, {
+            municipality: context.library.code,
+            patronId: patron.id,
+            chargeId,
+            staffId: context.staff.id,
+            reason,
+            amount,
+            at: context.now,
+          })
+          return trx.selectFrom('charges').selectAll().where('id', '=', chargeId).executeTakeFirstOrThrow()
         })
-      } else if (amount === null) {
-        await setFlash(db, context.session, { kind: 'error', text: t.invalidAmount })
-      } else {
-        try {
-          const charge = await db.transaction().execute(async (trx) => {
-            await writeDownCharge(deps, trx, {
-              municipality: context.library.code,
-              patronId: patron.id,
-              chargeId: chargeId ?? 0,
-              staffId: context.staff.id,
-              reason,
-              amount,
-              at: context.now,
-            })
-            return trx
-              .selectFrom('charges')
-              .selectAll()
-              .where('id', '=', chargeId ?? 0)
-              .executeTakeFirstOrThrow()
-          })
-          await setFlash(db, context.session, {
-            kind: 'ok',
-            text: t.writtenDown(await describeCharge(context, charge), formatKroner(amount)),
-          })
-        } catch (error) {
-          if (!(error instanceof CorrectionError)) throw error
-          await setFlash(db, context.session, {
-            kind: 'error',
-            text:
-              error.code === 'bad-amount' && error.maxAmount !== undefined
-                ? t.badAmount(formatKroner(error.maxAmount))
-                : t.chargeNotOpen,
-          })
+        return {
+          kind: 'ok',
+          text: t.writtenDown(await describeCharge(context, charge), formatKroner(amount)),
+        }
+      } catch (error) {
+        if (!(error instanceof CorrectionError)) throw error
+        return {
+          kind: 'error',
+          text:
+            error.code === 'bad-amount' && error.maxAmount !== undefined
+              ? t.badAmount(formatKroner(error.maxAmount))
+              : t.chargeNotOpen,
         }
       }
-      return reply.redirect(back(context, patron), 303)
     },
   )
 
-  app.post<{ Params: PatronParams; Body: { reason?: string } }>(
+  patronAction(
     '/:municipality/skranke/laanere/:id/udeluk',
-    { preHandler: app.csrfProtection },
-    async (request, reply) => {
-      const context = await requireStaff(request, reply, 'desk')
-      if (!context) return reply
-      const patron = await patronFor(context, request, reply)
-      if (!patron) return reply
-      const { t } = context
-      const reason = field(request.body, 'reason', 1000)
-      if (reason === '') {
-        await setFlash(db, context.session, { kind: 'error', text: t.required(t.reason) })
-      } else {
-        const exclusion = await db.transaction().execute((trx) =>
-          excludePatron(trx, {
-            municipality: context.library.code,
-            patronId: patron.id,
-            staffId: context.staff.id,
-            reason,
-            at: context.now,
-          }),
-        )
-        await setFlash(
-          db,
-          context.session,
-          exclusion
-            ? { kind: 'ok', text: t.excluded(dateText(context.lang, exclusion.effectiveOn)) }
-            : { kind: 'error', text: t.alreadyExcluded },
-        )
-      }
-      return reply.redirect(back(context, patron), 303)
+    'desk',
+    async (context, patron, reason) => {
+      const exclusion = await db.transaction().execute((trx) =>
+        excludePatron(trx, {
+          municipality: context.library.code,
+          patronId: patron.id,
+          staffId: context.staff.id,
+          reason,
+          at: context.now,
+        }),
+      )
+      return exclusion
+        ? { kind: 'ok', text: context.t.excluded(dateText(context.lang, exclusion.effectiveOn)) }
+        : { kind: 'error', text: context.t.alreadyExcluded }
     },
+    1000,
   )
 
-  app.post<{ Params: PatronParams & { exclusion: string }; Body: { reason?: string } }>(
+  patronAction(
     '/:municipality/skranke/laanere/:id/udelukkelser/:exclusion/tilbagekald',
-    { preHandler: app.csrfProtection },
-    async (request, reply) => {
-      const context = await requireStaff(request, reply, 'desk')
-      if (!context) return reply
-      const patron = await patronFor(context, request, reply)
-      if (!patron) return reply
-      const { t } = context
-      const reason = field(request.body, 'reason')
-      if (reason === '') {
-        await setFlash(db, context.session, { kind: 'error', text: t.required(t.reason) })
-      } else {
-        const done = await db.transaction().execute((trx) =>
-          withdrawExclusion(trx, {
-            exclusionId: idParam(request.params.exclusion) ?? 0,
-            patronId: patron.id,
-            staffId: context.staff.id,
-            reason,
-            at: context.now,
-          }),
-        )
-        await setFlash(
-          db,
-          context.session,
-          done ? { kind: 'ok', text: t.exclusionWithdrawn } : { kind: 'error', text: t.exclusionNotPending },
-        )
-      }
-      return reply.redirect(back(context, patron), 303)
+    'desk',
+    async (context, patron, reason, request) => {
+      const done = await db.transaction().execute((trx) =>
+        withdrawExclusion(trx, {
+          exclusionId: idParam(request.params.exclusion) ?? 0,
+          patronId: patron.id,
+          staffId: context.staff.id,
+          reason,
+          at: context.now,
+        }),
+      )
+      return done
+        ? { kind: 'ok', text: context.t.exclusionWithdrawn }
+        : { kind: 'error', text: context.t.exclusionNotPending }
     },
   )
 
-  app.post<{ Params: PatronParams & { block: string }; Body: { reason?: string } }>(
+  patronAction(
     '/:municipality/skranke/laanere/:id/spaerringer/:block/ophaev',
-    { preHandler: app.csrfProtection },
-    async (request, reply) => {
-      const context = await requireStaff(request, reply, 'desk')
-      if (!context) return reply
-      const patron = await patronFor(context, request, reply)
-      if (!patron) return reply
-      const { t } = context
-      const reason = field(request.body, 'reason')
-      if (reason === '') {
-        await setFlash(db, context.session, { kind: 'error', text: t.required(t.reason) })
-      } else {
-        const done = await db.transaction().execute((trx) =>
-          liftBlock(trx, {
-            municipality: context.library.code,
-            blockId: idParam(request.params.block) ?? 0,
-            patronId: patron.id,
-            staffId: context.staff.id,
-            reason,
-            at: context.now,
-          }),
-        )
-        await setFlash(
-          db,
-          context.session,
-          done ? { kind: 'ok', text: t.blockLifted } : { kind: 'error', text: t.blockNotOpen },
-        )
-      }
-      return reply.redirect(back(context, patron), 303)
+    'desk',
+    async (context, patron, reason, request) => {
+      const done = await db.transaction().execute((trx) =>
+        liftBlock(trx, {
+          municipality: context.library.code,
+          blockId: idParam(request.params.block) ?? 0,
+          patronId: patron.id,
+          staffId: context.staff.id,
+          reason,
+          at: context.now,
+        }),
+      )
+      return done
+        ? { kind: 'ok', text: context.t.blockLifted }
+        : { kind: 'error', text: context.t.blockNotOpen }
     },
   )
 

@@ -10,9 +10,10 @@ import { type LocalDate, localDateOf } from '../shared/time.ts'
 import { type Html, html } from './html.ts'
 import { debtorOfCitizen } from './mbo-queries.ts'
 import { MBO_TEXTS, type MboTexts } from './mbo-texts.ts'
+import { notFoundPage, patronSessionOf } from './patron-session.ts'
 import { page } from './web-layout.ts'
-import { libraryOf, pathOf, requestLang, sendPage } from './web-request.ts'
-import { loadSession, SESSION_COOKIE, type WebSession } from './web-sessions.ts'
+import { libraryOf, pathOf, sendPage } from './web-request.ts'
+import type { WebSession } from './web-sessions.ts'
 import { type Lang, TEXTS, type Texts } from './web-texts.ts'
 
 export type MboParams = { municipality: string }
@@ -51,17 +52,9 @@ export function mboPages(services: Services) {
       await notFound(request, reply, null)
       return null
     }
-    const session = await loadSession(db, request.cookies[SESSION_COOKIE], clock.now())
-    const patron =
-      session && session.patronId !== null && session.municipality === municipality
-        ? await db.selectFrom('patrons').selectAll().where('id', '=', session.patronId).executeTakeFirst()
-        : undefined
-    if (!session || !patron) {
-      await reply.redirect(`/${municipality}/log-ind`, 303)
-      return null
-    }
-    const asked = (request.query as { lang?: string } | undefined)?.lang
-    const lang: Lang = asked === 'da' || asked === 'en' ? requestLang(request, reply) : patron.language
+    const found = await patronSessionOf(services, request, reply, municipality)
+    if (!found) return null
+    const { session, patron, lang } = found
     const today = localDateOf(clock.now())
     const policy = services.receivablesCatalog.inForce(municipality, today)
     return {
@@ -113,13 +106,7 @@ export function mboPages(services: Services) {
       const body = html`<h1>${context.m.claimNotFound}</h1><p><a href="${context.base}">${context.m.back}</a></p>`
       return send(request, reply, context, 404, context.m.claimNotFound, body)
     }
-    const lang = requestLang(request, reply)
-    const t = TEXTS[lang]
-    return sendPage(
-      reply,
-      404,
-      page({ lang, t, title: t.notFound, path: pathOf(request) }, html`<h1>${t.notFound}</h1>`).text,
-    )
+    return notFoundPage(request, reply)
   }
 
   return { citizen, send, notFound }

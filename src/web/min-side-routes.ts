@@ -7,6 +7,7 @@ import { runRenewAll } from '../circulation/circulation-edge.ts'
 import { openLoansOf, openReservationsOf } from '../circulation/loan-queries.ts'
 import { RefusalError } from '../circulation/refusal.ts'
 import type { PatronRow } from '../db/schema.ts'
+import { openChargesWithTitles } from '../fees/charge-queries.ts'
 import { isBlocked } from '../patrons/patron-repository.ts'
 import { updatePatronContact } from '../patrons/patron-service.ts'
 import type { Services } from '../services.ts'
@@ -14,19 +15,11 @@ import { formatKroner } from '../shared/money.ts'
 import { addDays, formatDanishDate, localDateOf } from '../shared/time.ts'
 import { type Html, html } from './html.ts'
 import { loginWithPin } from './patron-login.ts'
+import { notFoundPage, patronSessionOf, startPatronSession } from './patron-session.ts'
 import { REGISTRATION_TEXTS } from './registration-texts.ts'
 import { page } from './web-layout.ts'
 import { libraryOf, pathOf, requestLang, sendPage } from './web-request.ts'
-import {
-  endSession,
-  loadSession,
-  SESSION_COOKIE,
-  SESSION_IDLE_MINUTES,
-  setFlash,
-  startSession,
-  takeFlash,
-  type WebSession,
-} from './web-sessions.ts'
+import { endSession, SESSION_COOKIE, setFlash, takeFlash, type WebSession } from './web-sessions.ts'
 import { type Lang, TEXTS, type Texts } from './web-texts.ts'
 
 type Params = { municipality: string }
@@ -48,19 +41,10 @@ export const minSideRoutes: FastifyPluginAsync<{ services: Services; mitid: bool
   { services, mitid },
 ) => {
   const { db, circulation, clock } = services
-  const secure = services.config?.secureCookies ?? false
 
   const library = (code: string) => libraryOf(services, code)
 
-  function notFound(request: FastifyRequest, reply: FastifyReply) {
-    const lang = requestLang(request, reply)
-    const t = TEXTS[lang]
-    return sendPage(
-      reply,
-      404,
-      page({ lang, t, title: t.notFound, path: pathOf(request) }, html`<h1>${t.notFound}</h1>`).text,
-    )
-  }
+  const notFound = notFoundPage
 
   /** The logged-in patron of this municipality, or a redirect to the login page. */
   async function patronContext(request: FastifyRequest, reply: FastifyReply): Promise<PatronContext | null> {
@@ -70,22 +54,9 @@ export const minSideRoutes: FastifyPluginAsync<{ services: Services; mitid: bool
       await notFound(request, reply)
       return null
     }
-    const session = await loadSession(db, request.cookies[SESSION_COOKIE], clock.now())
-    if (!session || session.patronId === null || session.municipality !== municipality) {
-      await reply.redirect(`/${municipality}/log-ind`, 303)
-      return null
-    }
-    const patron = await db
-      .selectFrom('patrons')
-      .selectAll()
-      .where('id', '=', session.patronId)
-      .executeTakeFirst()
-    if (!patron) {
-      await reply.redirect(`/${municipality}/log-ind`, 303)
-      return null
-    }
-    const asked = (request.query as { lang?: string } | undefined)?.lang
-    const lang: Lang = asked === 'da' || asked === 'en' ? requestLang(request, reply) : patron.language
+    const found = await patronSessionOf(services, request, reply, municipality)
+    if (!found) return null
+    const { session, patron, lang } = found
     return { lang, t: TEXTS[lang], library: lib, session, patron, csrf: reply.generateCsrf() }
   }
 
@@ -194,15 +165,7 @@ ${mitid && html`<p class="actions"><a class="button secondary" href="/${lib.code
             : t.loginWrong
         return loginPage(request, reply, lib, 401, text, identifier)
       }
-      await endSession(db, request.cookies[SESSION_COOKIE])
-      const token = await startSession(db, { municipality: lib.code, patronId: result.patron.id }, now)
-      reply.setCookie(SESSION_COOKIE, token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure,
-        maxAge: SESSION_IDLE_MINUTES * 60 * 16,
-      })
+      await startPatronSession(services, request, reply, lib.code, result.patron.id)
       return reply.redirect(`/${lib.code}/min-side`, 303)
     },
   )
@@ -228,22 +191,7 @@ ${mitid && html`<p class="actions"><a class="button secondary" href="/${lib.code
     const [loans, reservations, charges, notices, blocked, flash] = await Promise.all([
       openLoansOf(db, patron.id),
       openReservationsOf(db, patron.id),
-      db
-        .selectFrom('charges')
-        .leftJoin('items', 'items.id', 'charges.itemId')
-        .select([
-          'charges.id',
-          'charges.amount',
-          'charges.paid',
-          'charges.chargeDate',
-          'charges.explanation',
-          'items.title',
-        ])
-        .where('charges.patronId', '=', patron.id)
-        .where('charges.status', '=', 'open')
-        .orderBy('charges.chargeDate')
-        .orderBy('charges.id')
-        .execute(),
+      openChargesWithTitles(db, patron.id),
       db
         .selectFrom('notices')
         .select(['id', 'kind', 'channel', 'sendAt', 'status'])

@@ -11,17 +11,11 @@ import type { Services } from '../services.ts'
 import { ageOn, localDateOf } from '../shared/time.ts'
 import { html } from './html.ts'
 import { type MitIdBroker, type MitIdChallenge, MitIdError, type MitIdIdentity } from './mitid.ts'
+import { startPatronSession } from './patron-session.ts'
 import { REGISTRATION_TEXTS } from './registration-texts.ts'
 import { page } from './web-layout.ts'
 import { libraryOf, pathOf, requestLang, sendPage } from './web-request.ts'
-import {
-  endSession,
-  loadSession,
-  SESSION_COOKIE,
-  SESSION_IDLE_MINUTES,
-  setFlash,
-  startSession,
-} from './web-sessions.ts'
+import { loadSession, SESSION_COOKIE, setFlash } from './web-sessions.ts'
 import { TEXTS } from './web-texts.ts'
 
 const CHALLENGE_COOKIE = 'laan_mitid'
@@ -110,18 +104,8 @@ export const registrationRoutes: FastifyPluginAsync<{
     )
   }
 
-  async function logIn(reply: FastifyReply, request: FastifyRequest, municipality: string, patronId: number) {
-    await endSession(db, request.cookies[SESSION_COOKIE])
-    const token = await startSession(db, { municipality, patronId }, clock.now())
-    reply.setCookie(SESSION_COOKIE, token, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure,
-      maxAge: SESSION_IDLE_MINUTES * 60 * 16,
-    })
-    return token
-  }
+  const logIn = (reply: FastifyReply, request: FastifyRequest, municipality: string, patronId: number) =>
+    startPatronSession(services, request, reply, municipality, patronId)
 
   // --- MitID ------------------------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ import fastifyStatic from '@fastify/static'
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { loadConfig } from '../config.ts'
 import type { Services } from '../services.ts'
-import { localDateOf } from '../shared/time.ts'
 import { deskRoutes } from './desk-routes.ts'
 import { html } from './html.ts'
 import { mboRoutes } from './mbo-routes.ts'
@@ -20,7 +19,7 @@ import { minSideRoutes } from './min-side-routes.ts'
 import { MitIdBroker, type MitIdSettings } from './mitid.ts'
 import { registrationRoutes } from './registration-routes.ts'
 import { page } from './web-layout.ts'
-import { LANG_COOKIE, pathOf, requestLang, sendPage } from './web-request.ts'
+import { LANG_COOKIE, libraryOf, pathOf, requestLang, sendPage } from './web-request.ts'
 import { langOf, TEXTS, type Texts } from './web-texts.ts'
 
 export interface WebOptions {
@@ -87,9 +86,7 @@ export const webPlugin: FastifyPluginAsync<WebOptions> = async (app, { services,
   app.get('/', async (request, reply) => {
     const lang = requestLang(request, reply)
     const t = TEXTS[lang]
-    const libraries = services.policies
-      .municipalities()
-      .map((code) => ({ code, name: services.policies.inForce(code, todayOf(services)).name }))
+    const libraries = services.policies.municipalities().flatMap((code) => libraryOf(services, code) ?? [])
     return sendPage(
       reply,
       200,
@@ -108,8 +105,4 @@ export const webPlugin: FastifyPluginAsync<WebOptions> = async (app, { services,
   await app.register(mboRoutes, { services })
   await app.register(registrationRoutes, { services, broker })
   await app.register(deskRoutes, { services })
-}
-
-function todayOf(services: Services): string {
-  return localDateOf(services.clock.now())
 }
