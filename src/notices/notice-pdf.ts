@@ -16,9 +16,14 @@ import {
   TOP,
   WIDTH,
 } from '../shared/a4-page.ts'
-import { formatDanishDate, instantOfLocal, isLocalDate, type LocalDate } from '../shared/time.ts'
+import {
+  formatDanishDate,
+  formatEnglishDate,
+  instantOfLocal,
+  isLocalDate,
+  type LocalDate,
+} from '../shared/time.ts'
 import type { NoticeLanguage } from './notice-message.ts'
-import { formatEnglishDate } from './notice-templates.ts'
 
 export interface NoticeLetter {
   /** The library: its name, and contact lines under it. */

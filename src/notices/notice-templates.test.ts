@@ -4,10 +4,9 @@ import { describe, it } from 'node:test'
 import { parse } from 'yaml'
 import { paymentIdFromSequence } from '../receivables/fik.ts'
 import { formatKroner } from '../shared/money.ts'
-import { formatDanishDate } from '../shared/time.ts'
+import { formatDanishDate, formatEnglishDate } from '../shared/time.ts'
 import { NOTICE_KINDS, type NoticeKind, type NoticeLanguage } from './notice-message.ts'
 import {
-  formatEnglishDate,
   formatEnglishKroner,
   type LibraryContact,
   type NoticeInput,

@@ -5,7 +5,7 @@
 
 import { isValidPaymentId } from '../receivables/fik.ts'
 import { formatKroner, type Ore } from '../shared/money.ts'
-import { formatDanishDate, isLocalDate, type LocalDate } from '../shared/time.ts'
+import { formatDanishDate, formatEnglishDate, isLocalDate, type LocalDate } from '../shared/time.ts'
 import type { NoticeLanguage } from './notice-message.ts'
 
 export interface LibraryContact {
@@ -106,27 +106,6 @@ interface Parts {
 
 const DEFAULT_PORTAL = 'Mit Betalingsoverblik'
 const SMS_TITLE_LENGTH = 40
-
-const ENGLISH_MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
-
-/** "3 December 2026" */
-export function formatEnglishDate(date: LocalDate): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number]
-  return `${d} ${ENGLISH_MONTHS[m - 1]} ${y}`
-}
 
 /** "DKK 120", "DKK 1,234.50" */
 export function formatEnglishKroner(amount: Ore): string {

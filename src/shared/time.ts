@@ -184,3 +184,24 @@ export function formatDanishDate(date: LocalDate): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number]
   return `${d}. ${DANISH_MONTHS[m - 1]} ${y}`
 }
+
+const ENGLISH_MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+]
+
+/** "3 December 2026" */
+export function formatEnglishDate(date: LocalDate): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number]
+  return `${d} ${ENGLISH_MONTHS[m - 1]} ${y}`
+}

@@ -5,8 +5,8 @@ import { addSip2Account } from './sip2-accounts.ts'
 import { appendErrorDetection } from './sip2-checksum.ts'
 import { formatSip2Date } from './sip2-dates.ts'
 import { formatSip2Request, parseSip2Response, type Sip2Request } from './sip2-messages.ts'
+import { SIP2_REFUSAL_MESSAGES } from './sip2-screen-messages.ts'
 import { createSip2Server, type Sip2Server } from './sip2-server.ts'
-import { SIP2_REFUSAL_MESSAGES } from './sip2-session.ts'
 import { Sip2TcpClient as TestClient } from './sip2-test-client.ts'
 
 let t: TestContext

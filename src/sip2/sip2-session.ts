@@ -77,13 +77,6 @@ import {
   sip2ReturnElsewhereMessage,
 } from './sip2-screen-messages.ts'
 
-export {
-  SIP2_FAILURE_MESSAGE,
-  SIP2_HOLD_SHELF_MESSAGE,
-  SIP2_HOLD_SHELF_SORT_BIN,
-  SIP2_REFUSAL_MESSAGES,
-} from './sip2-screen-messages.ts'
-
 const REQUEST_SC_RESEND = '96'
 
 /** One message handled, for logs and the machine view: never the message's values (PINs, CPR numbers). */
@@ -119,8 +112,6 @@ export class Sip2Session {
   lastResponse: string | null = null
   /** The encoding of the last request: answer in it. */
   encoding: Sip2Encoding = 'utf8'
-  messages = 0
-  errors = 0
   private readonly dialect: Sip2Dialect
   /** PINs checked in this session: identifier + PIN → right or wrong (cleared at 35). */
   private readonly pins = new Map<string, boolean>()
@@ -137,7 +128,6 @@ export class Sip2Session {
   /** The response to one message (without terminator), or null when the message has none (01). */
   async handle(input: string | Uint8Array): Promise<string | null> {
     const started = performance.now()
-    this.messages++
     this.failure = null
     const parsed = parseSip2Request(input)
     let command = '??'
@@ -150,7 +140,6 @@ export class Sip2Session {
       command = commandOf(parsed.message)
       response = await this.answer(parsed.message, parsed.errorDetection)
     }
-    if (this.failure !== null) this.errors++
     const machine = this.account?.login ?? null
     if (machine !== null) this.options.monitor?.message(machine, this.services.clock.now(), this.failure)
     this.options.onMessage?.({

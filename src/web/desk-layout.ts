@@ -5,6 +5,7 @@ import type { StaffRole, WebFlash } from '../db/schema.ts'
 import { hasRole } from '../desk/staff-accounts.ts'
 import type { DeskTexts } from './desk-texts.ts'
 import { type Html, html } from './html.ts'
+import { documentPage, languageLink } from './web-layout.ts'
 import type { Lang } from './web-texts.ts'
 
 export interface DeskFrame {
@@ -20,30 +21,22 @@ export interface DeskFrame {
 }
 
 export function deskPage(frame: DeskFrame, body: Html): Html {
-  const { t, library, staff, flash } = frame
+  const { t, library, staff } = frame
   const base = `/${library.code}/skranke`
-  const separator = frame.path.includes('?') ? '&' : '?'
   const current = (href: string) => (frame.path.split('?')[0] === href ? html` aria-current="page"` : '')
   const link = (href: string, text: string) => html`<li><a href="${href}"${current(href)}>${text}</a></li>`
   const may = (...roles: StaffRole[]) => staff !== undefined && hasRole(staff, roles)
-  return html`<!doctype html>
-<html lang="${frame.lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${frame.title} – ${t.desk} – ${library.name}</title>
-<link rel="stylesheet" href="/static/laan.css">
-</head>
-<body class="desk">
-<a class="skip" href="#indhold">${t.skip}</a>
-<header class="top">
-  <div class="wrap">
-    <p class="brand"><a href="${base}">${t.desk}</a> <span class="desk-library">${library.name}</span></p>
-    <nav aria-label="${t.deskNav}">
-      <ul>
-        ${
-          staff &&
-          html`${may('desk', 'finance') && link(base, t.home)}
+  return documentPage(
+    {
+      lang: frame.lang,
+      title: `${frame.title} – ${t.desk} – ${library.name}`,
+      bodyClass: 'desk',
+      skip: t.skip,
+      brand: html`<a href="${base}">${t.desk}</a> <span class="desk-library">${library.name}</span>`,
+      navLabel: t.deskNav,
+      nav: html`${
+        staff &&
+        html`${may('desk', 'finance') && link(base, t.home)}
         ${may('desk') && link(`${base}/opret`, t.register)}
         ${may('desk') && link(`${base}/udlaan`, t.circulation)}
         ${may('desk') && link(`${base}/kasse`, t.cashBox)}
@@ -51,19 +44,13 @@ export function deskPage(frame: DeskFrame, body: Html): Html {
         ${may('finance') && link(`${base}/klager`, t.appeals)}
         ${link(`${base}/regler`, t.policy)}
         ${may('administrator') && link(`${base}/opslag`, t.lookupLog)}`
-        }
-        <li><a href="${frame.path}${separator}lang=${t.otherLang}" lang="${t.otherLang}">${t.otherLanguage}</a></li>
-        ${staff && html`<li><form method="post" action="${base}/log-ud"><input type="hidden" name="_csrf" value="${staff.csrf}"><button type="submit" class="link">${t.logout}</button> <span class="desk-user">(${staff.name})</span></form></li>`}
-      </ul>
-    </nav>
-  </div>
-</header>
-<main id="indhold" class="wrap" tabindex="-1">
-${flash && html`<div class="flash ${flash.kind}" role="${flash.kind === 'error' ? 'alert' : 'status'}">${flash.text}</div>`}
-${body}
-</main>
-</body>
-</html>`
+      }
+        ${languageLink(frame.path, t.otherLang, t.otherLanguage)}
+        ${staff && html`<li><form method="post" action="${base}/log-ud"><input type="hidden" name="_csrf" value="${staff.csrf}"><button type="submit" class="link">${t.logout}</button> <span class="desk-user">(${staff.name})</span></form></li>`}`,
+      flash: frame.flash,
+    },
+    body,
+  )
 }
 
 /** A list of form errors, each linking to its field, read out at once. */

@@ -2,31 +2,10 @@
 // The frame of the page (header, skip link, language link) keeps its words in web-texts.ts.
 
 import { formatKroner } from '../shared/money.ts'
-import { formatDanishDate, type LocalDate } from '../shared/time.ts'
+import { formatDanishDate, formatEnglishDate } from '../shared/time.ts'
 import type { Lang } from './web-texts.ts'
 
 const kr = formatKroner
-
-const ENGLISH_MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
-
-/** "9 May 2026" */
-function englishDate(date: LocalDate): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number]
-  return `${d} ${ENGLISH_MONTHS[m - 1]} ${y}`
-}
 
 /** Why a citizen's request on a claim cannot be made (checked before the receivables are asked). */
 export type MboBlocker =
@@ -216,7 +195,7 @@ const da = {
 export type MboTexts = typeof da
 
 const en: MboTexts = {
-  date: englishDate,
+  date: formatEnglishDate,
   heading: 'Payment overview (Mit Betalingsoverblik)',
   intro: (authority: string) =>
     `All your bills to ${authority} – from the library and the municipality's other departments – and paying them by card or MobilePay.`,

@@ -15,34 +15,39 @@ export interface PageFrame {
   path: string
 }
 
-/** A whole page: landmarks, a skip link, the header with the library and the language switch. */
-export function page(frame: PageFrame, body: Html): Html {
-  const { t, library, user, flash } = frame
-  const separator = frame.path.includes('?') ? '&' : '?'
+/** The parts of a page that differ between the patrons' pages and the desk. */
+export interface DocumentParts {
+  lang: Lang
+  /** The whole `<title>`. */
+  title: string
+  bodyClass?: string
+  skip: string
+  brand: Html
+  navLabel: string
+  /** The menu's `<li>` items (the language link and logout included). */
+  nav: Html
+  flash?: WebFlash | null | undefined
+}
+
+/** A whole page: landmarks, a skip link, the header with its brand and menu, the message, the body. */
+export function documentPage(parts: DocumentParts, body: Html): Html {
+  const { flash } = parts
   return html`<!doctype html>
-<html lang="${frame.lang}">
+<html lang="${parts.lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${frame.title}${library ? ` – ${library.name}` : ''}</title>
+<title>${parts.title}</title>
 <link rel="stylesheet" href="/static/laan.css">
 </head>
-<body>
-<a class="skip" href="#indhold">${t.skip}</a>
+<body${parts.bodyClass ? html` class="${parts.bodyClass}"` : ''}>
+<a class="skip" href="#indhold">${parts.skip}</a>
 <header class="top">
   <div class="wrap">
-    <p class="brand">${library ? html`<a href="/${library.code}/min-side">${library.name}</a>` : html`<a href="/">laan</a>`}</p>
-    <nav aria-label="${t.minSide}">
+    <p class="brand">${parts.brand}</p>
+    <nav aria-label="${parts.navLabel}">
       <ul>
-        ${
-          library &&
-          user &&
-          html`<li><a href="/${library.code}/min-side">${t.minSide}</a></li>
-        <li><a href="/${library.code}/betaling">${t.payments}</a></li>
-        <li><a href="/${library.code}/min-side/profil">${t.profile}</a></li>`
-        }
-        <li><a href="${frame.path}${separator}lang=${t.otherLang}" lang="${t.otherLang}">${t.otherLanguage}</a></li>
-        ${library && user && html`<li><form method="post" action="/${library.code}/log-ud"><input type="hidden" name="_csrf" value="${user.csrf}"><button type="submit" class="link">${t.logout}</button></form></li>`}
+        ${parts.nav}
       </ul>
     </nav>
   </div>
@@ -53,4 +58,37 @@ ${body}
 </main>
 </body>
 </html>`
+}
+
+/** The language link of a page: the same path in the other language. */
+export function languageLink(path: string, otherLang: string, otherLanguage: string): Html {
+  const separator = path.includes('?') ? '&' : '?'
+  return html`<li><a href="${path}${separator}lang=${otherLang}" lang="${otherLang}">${otherLanguage}</a></li>`
+}
+
+/** A patron's page: the library, Min side, payments and profile, the language switch and logout. */
+export function page(frame: PageFrame, body: Html): Html {
+  const { t, library, user } = frame
+  return documentPage(
+    {
+      lang: frame.lang,
+      title: `${frame.title}${library ? ` – ${library.name}` : ''}`,
+      skip: t.skip,
+      brand: library
+        ? html`<a href="/${library.code}/min-side">${library.name}</a>`
+        : html`<a href="/">laan</a>`,
+      navLabel: t.minSide,
+      nav: html`${
+        library &&
+        user &&
+        html`<li><a href="/${library.code}/min-side">${t.minSide}</a></li>
+        <li><a href="/${library.code}/betaling">${t.payments}</a></li>
+        <li><a href="/${library.code}/min-side/profil">${t.profile}</a></li>`
+      }
+        ${languageLink(frame.path, t.otherLang, t.otherLanguage)}
+        ${library && user && html`<li><form method="post" action="/${library.code}/log-ud"><input type="hidden" name="_csrf" value="${user.csrf}"><button type="submit" class="link">${t.logout}</button></form></li>`}`,
+      flash: frame.flash,
+    },
+    body,
+  )
 }
