@@ -25,6 +25,7 @@ import {
 } from './receivables/receivables-policy.ts'
 import { createReceivablesService } from './receivables/receivables-service.ts'
 import type { Clock } from './shared/clock.ts'
+import { LoginThrottle } from './shared/login-throttle.ts'
 import { type LocalDate, localDateOf } from './shared/time.ts'
 import { Sip2Monitor } from './sip2/sip2-monitor.ts'
 
@@ -160,6 +161,8 @@ export async function createServices(deps: ServiceDeps) {
     claimActions,
     jobs: { nightly, notices, deliver },
     machines: new Sip2Monitor(),
+    /** Wrong machine passwords (SIP2 93, FBS envelopes) per login, across connections. */
+    machineLogins: new LoginThrottle(),
     close: () => channels?.close(),
   }
 }

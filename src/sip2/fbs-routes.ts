@@ -29,13 +29,18 @@ export const fbsRoutes: FastifyPluginAsync<FbsRouteOptions> = async (app, option
   const verified = new Map<string, { digest: string; account: Sip2Account; until: number }>()
   const sessions = new Map<string, Sip2Session>()
 
-  async function accountOf(login: string, password: string): Promise<Sip2Account | null> {
+  /** The machine's account; 'locked' after too many wrong passwords (a machine already verified goes on). */
+  async function accountOf(login: string, password: string): Promise<Sip2Account | 'locked' | null> {
     const digest = createHash('sha256').update(`${login}\u0000${password}`).digest('base64')
     const known = verified.get(login)
     if (known && known.digest === digest && known.until > Date.now()) return known.account
-    const account = await verifySip2Account(services.db, login, password)
+    if (services.machineLogins.lockedUntil(login, services.clock.now())) return 'locked'
+    const account = await verifySip2Account(services.db, login, password, {
+      limiter: services.machineLogins,
+      now: services.clock.now(),
+    })
+    // A wrong password leaves the machine's verified one alone: guessing must not lock the real machine out.
     if (account) verified.set(login, { digest, account, until: Date.now() + PASSWORD_MEMORY_MS })
-    else verified.delete(login)
     return account
   }
 
@@ -84,6 +89,7 @@ export const fbsRoutes: FastifyPluginAsync<FbsRouteOptions> = async (app, option
       if (!parsed.ok) return fail(400, `Ugyldig forespørgsel: ${parsed.error}.`)
       const { login, password, request: message } = parsed.envelope
       const account = await accountOf(login, password)
+      if (account === 'locked') return fail(429, 'For mange forkerte logins. Prøv igen om nogle minutter.')
       if (!account) return fail(401, 'Forkert login eller adgangskode.')
       if (account.municipality !== municipality) {
         return fail(403, `Kontoen ${login} hører ikke til ${request.params.agency}.`)

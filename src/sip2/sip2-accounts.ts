@@ -5,6 +5,7 @@
 import { hash, verify } from '@node-rs/argon2'
 import type { Db } from '../db/database.ts'
 import { ValidationError } from '../shared/errors.ts'
+import type { LoginThrottle } from '../shared/login-throttle.ts'
 
 export interface Sip2Account {
   login: string
@@ -38,7 +39,19 @@ export async function verifySip2Account(
   db: Db,
   login: string,
   password: string,
+  throttle?: { limiter: LoginThrottle; now: Date },
 ): Promise<Sip2Account | null> {
+  // A name with too many wrong passwords lately is refused without checking (machine-login limit).
+  if (throttle?.limiter.lockedUntil(login, throttle.now)) return null
+  const account = await checkSip2Password(db, login, password)
+  if (throttle) {
+    if (account) throttle.limiter.succeeded(login)
+    else throttle.limiter.failed(login, throttle.now)
+  }
+  return account
+}
+
+async function checkSip2Password(db: Db, login: string, password: string): Promise<Sip2Account | null> {
   const row = await db
     .selectFrom('sip2Accounts')
     .select(['login', 'passwordHash', 'municipality', 'location'])

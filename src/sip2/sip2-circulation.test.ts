@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../http/app.ts'
 import { openTestServices, type TestContext } from '../test-support/test-services.ts'
+import { loginWithPin } from '../web/patron-login.ts'
 import {
   parseFbsChargedItem,
   parseFbsFineItem,
@@ -498,6 +499,47 @@ function suite(transport: Transport) {
     it('97 resends the last answer', async () => {
       const last = await sip.raw(patronStatus('anna'))
       assert.equal(await sip.transport.request('97'), last)
+    })
+
+    it('5 wrong PINs lock the PIN for 15 minutes at the machines and on the web alike', async () => {
+      await t.patron({ cardNumber: 'dora', birthDate: '1990-01-01', pin: '5555' })
+      for (const guess of ['0001', '0002', '0003', '0004', '0005']) {
+        const answer = await sip.send(patronStatus('dora', guess), 'patron-status-response')
+        assert.equal(answer.validPatronPassword, false)
+      }
+      const lockedHere = await sip.send(patronStatus('dora', '5555'), 'patron-status-response')
+      assert.equal(lockedHere.validPatronPassword, false, 'the right PIN is refused while locked')
+      const refused = await sip.send(checkout('dora', 'b3', { patronPassword: '5555' }), 'checkout-response')
+      assert.equal(refused.ok, false)
+      const web = await loginWithPin(t.services.db, KK, 'dora', '5555', t.services.clock.now())
+      assert.equal(web.ok ? 'ok' : web.reason, 'locked')
+      const minutesLater = (minutes: number) =>
+        t.at(new Date(t.services.clock.now().getTime() + minutes * 60_000).toISOString())
+      minutesLater(16)
+      const later = await sip.send(patronStatus('dora', '5555'), 'patron-status-response')
+      assert.equal(later.validPatronPassword, true)
+    })
+
+    it('too many wrong machine passwords refuse new logins for 5 minutes; a verified machine goes on', async () => {
+      const wrongLogin = async (): Promise<string> => {
+        if (transport === 'fbs')
+          return new Sip2FbsClient(`${url}/rest/sip2/DK-710100`, 'automat1', 'forkert').request('9900302.00')
+        const dialogue = new Sip2Dialogue(await Sip2TcpClient.connect(port))
+        try {
+          return await dialogue.transport.request('9300CNautomat1|COforkert|')
+        } finally {
+          dialogue.close()
+        }
+      }
+      for (let i = 0; i < 5; i++)
+        assert.match(await wrongLogin(), transport === 'fbs' ? /^ERROR: Forkert login/ : /^940/)
+      if (transport === 'fbs') assert.match(await wrongLogin(), /^ERROR: For mange forkerte logins/)
+      else await assert.rejects(open(), 'a new login with the right password is refused while locked')
+      const goesOn = await sip.send(patronStatus('anna'), 'patron-status-response')
+      assert.equal(goesOn.validPatron, true)
+      t.at(new Date(t.services.clock.now().getTime() + 6 * 60_000).toISOString())
+      const fresh = await open()
+      fresh.close()
     })
 
     if (transport === 'tcp') {

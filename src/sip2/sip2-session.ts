@@ -20,7 +20,7 @@ import type { CheckinResult } from '../circulation/circulation-service.ts'
 import { RefusalError } from '../circulation/refusal.ts'
 import type { PatronRow } from '../db/schema.ts'
 import { findPatronByCardOrCpr } from '../patrons/patron-repository.ts'
-import { verifyPin } from '../patrons/patron-service.ts'
+import { checkPin } from '../patrons/pin-attempts.ts'
 import type { Services } from '../services.ts'
 import { addDays, formatDanishDate, localDateOf } from '../shared/time.ts'
 import { formatFbsDatedItem, formatFbsUnrenewedItem } from './fbs-item-fields.ts'
@@ -158,7 +158,10 @@ export class Sip2Session {
     if (request.type === 'login') {
       if (this.options.account) return format({ type: 'login-response', ok: true })
       const previous = this.account?.login
-      this.account = await verifySip2Account(this.services.db, request.loginUserId, request.loginPassword)
+      this.account = await verifySip2Account(this.services.db, request.loginUserId, request.loginPassword, {
+        limiter: this.services.machineLogins,
+        now: this.services.clock.now(),
+      })
       if (this.account) {
         if (previous !== this.account.login) {
           if (previous) this.options.monitor?.disconnected(previous)
@@ -333,9 +336,11 @@ export class Sip2Session {
     const key = `${identifier}\u0000${pin}`
     const known = this.pins.get(key)
     if (known !== undefined) return known
-    const ok = await verifyPin(patron, pin)
-    this.pins.set(key, ok)
-    return ok
+    // Counted like the web login's PINs: 5 wrong in a row lock the PIN on every channel.
+    const check = await checkPin(this.services.db, patron, pin, this.services.clock.now())
+    if (!check.ok && check.reason === 'locked') return false
+    this.pins.set(key, check.ok)
+    return check.ok
   }
 
   /** Refuses with the wrong-PIN message when a PIN was sent and is wrong. */
