@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parse as parseYaml } from 'yaml'
-import { type Policy, parsePolicy } from './policy-schema.ts'
+import { type Policy, parsePolicy, parsePolicyYaml } from './policy-schema.ts'
 
 export const POLICY_DIR = fileURLToPath(new URL('../../policies/', import.meta.url))
 
@@ -11,5 +10,5 @@ export function readPolicyFiles(dir = POLICY_DIR): Policy[] {
   return readdirSync(dir)
     .filter((name) => name.endsWith('.yaml') || name.endsWith('.yml'))
     .sort()
-    .map((name) => parsePolicy(parseYaml(readFileSync(join(dir, name), 'utf8')), name))
+    .map((name) => parsePolicy(parsePolicyYaml(readFileSync(join(dir, name), 'utf8'), name), name))
 }

@@ -1,3 +1,4 @@
+import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { MATERIAL_TYPES } from '../catalogue/material-types.ts'
 import { issuePaths } from '../shared/errors.ts'
@@ -163,6 +164,21 @@ export class InvalidPolicyError extends Error {
   constructor(origin: string, issues: { path: string; message: string }[]) {
     super(`invalid policy ${origin}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`)
     this.issues = issues
+  }
+}
+
+const MAX_POLICY_FILE_CHARS = 1024 * 1024
+
+/** A policy file's YAML; unreadable or oversized text is refused as an invalid policy naming the file. */
+export function parsePolicyYaml(text: string, origin: string): unknown {
+  if (text.length > MAX_POLICY_FILE_CHARS)
+    throw new InvalidPolicyError(origin, [{ path: '(file)', message: 'policy file is larger than 1 MB' }])
+  try {
+    return parseYaml(text)
+  } catch (error) {
+    throw new InvalidPolicyError(origin, [
+      { path: '(file)', message: error instanceof Error ? error.message : String(error) },
+    ])
   }
 }
 

@@ -1,9 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
-import { InvalidPolicyError, MUNICIPALITIES, sourceSchema } from '../policy/policy-schema.ts'
+import { InvalidPolicyError, MUNICIPALITIES, parsePolicyYaml, sourceSchema } from '../policy/policy-schema.ts'
 import { issuePaths } from '../shared/errors.ts'
 import { isLocalDate, type LocalDate } from '../shared/time.ts'
 
@@ -140,7 +139,7 @@ export function readReceivablesPolicyFiles(dir = RECEIVABLES_POLICY_DIR): Receiv
   return readdirSync(dir)
     .filter((name) => name.endsWith('.yaml') || name.endsWith('.yml'))
     .sort()
-    .map((name) => parseReceivablesPolicy(parseYaml(readFileSync(join(dir, name), 'utf8')), name))
+    .map((name) => parseReceivablesPolicy(parsePolicyYaml(readFileSync(join(dir, name), 'utf8'), name), name))
 }
 
 export class UnknownReceivablesError extends Error {

@@ -240,8 +240,15 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out || '(root)'
 }
 
+const MAX_SCENARIO_CHARS = 50 * 1024 * 1024
+
 /** Parses a scenario file's text (YAML or JSON); an invalid one throws naming the path of each bad field. */
 export function parseScenario(text: string): Scenario {
+  if (text.length > MAX_SCENARIO_CHARS) {
+    throw new InvalidScenarioError([
+      { path: '(file)', message: `scenario file is larger than ${MAX_SCENARIO_CHARS / 1024 / 1024} MB` },
+    ])
+  }
   let raw: unknown
   try {
     raw = parseYaml(text)
