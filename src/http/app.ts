@@ -2,7 +2,13 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RouteOptions as FastifyRouteOptions,
+  type FastifyServerOptions,
+} from 'fastify'
 import { catalogueRoutes } from '../catalogue/catalogue-routes.ts'
 import { circulationRoutes } from '../circulation/circulation-routes.ts'
 import { loadConfig } from '../config.ts'
@@ -20,7 +26,7 @@ import type { MitIdSettings } from '../web/mitid.ts'
 import { webPlugin } from '../web/web-plugin.ts'
 import { ApiError, unknownMunicipality } from './api-error.ts'
 import { requireApiKey } from './api-key.ts'
-import { handleError } from './error-handler.ts'
+import { errorAnswer, handleError } from './error-handler.ts'
 import { ErrorBody, responses } from './schemas.ts'
 
 export interface AppOptions {
@@ -31,6 +37,8 @@ export interface AppOptions {
   https?: { key: string | Buffer; cert: string | Buffer } | undefined
   /** The MitID broker for the web pages (tests give a local OpenID provider); by default from the config. */
   mitid?: MitIdSettings | undefined
+  /** Told of every route as it is registered (tests that walk all routes). */
+  onRoute?: ((route: FastifyRouteOptions) => void) | undefined
 }
 
 export type RouteOptions = { services: Services }
@@ -106,16 +114,41 @@ async function registerDocs(app: FastifyInstance): Promise<void> {
   await app.register(swaggerUi, { routePrefix: '/docs' })
 }
 
+function containsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000')
+  if (depth > 32 || value === null || typeof value !== 'object') return false
+  return Object.entries(value).some(([key, v]) => key.includes('\u0000') || containsNul(v, depth + 1))
+}
+
+/** PostgreSQL text cannot hold a NUL character: such input is refused before it reaches a query. */
+async function refuseNulCharacters(request: FastifyRequest): Promise<void> {
+  if (containsNul(request.params) || containsNul(request.query) || containsNul(request.body)) {
+    throw new ApiError(
+      400,
+      'bad-request',
+      'Forespørgslen indeholder et ugyldigt tegn (NUL).',
+      'The request contains an invalid character (NUL).',
+    )
+  }
+}
+
 /** The HTTP transport over the services; routes open the transactions. */
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
-  const serverOptions = {
+  const serverOptions: FastifyServerOptions = {
     logger: options.logger ?? false,
+    // Errors met before routing (a bad URL, a path parameter over the length limit) get the same JSON answer.
+    frameworkErrors: (error, _request, reply) => {
+      const answer = errorAnswer(error)
+      void (reply as FastifyReply).status(answer.status).send(answer.body)
+    },
     ...(options.https ? { https: options.https } : {}),
   }
   // With `https` Fastify serves over an https.Server; the routes are the same, so the instance is used as one type.
   const app = (
     Fastify(serverOptions as FastifyServerOptions) as FastifyInstance
   ).withTypeProvider<TypeBoxTypeProvider>()
+  if (options.onRoute) app.addHook('onRoute', options.onRoute)
+  app.addHook('preValidation', refuseNulCharacters)
   app.addSchema(ErrorBody)
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(async (request) => {

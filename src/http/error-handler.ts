@@ -103,6 +103,27 @@ function clientAnswer(error: FastifyError, status: number): ErrorAnswer {
   }
 }
 
+/**
+ * PostgreSQL's "data exception" class (22xxx: a number out of range, a date that does not exist, text it
+ * cannot hold) is raised by values a caller sent that the schemas let through; the transaction is rolled
+ * back, so the caller gets a 400 rather than a 500.
+ */
+function isDataException(error: unknown): boolean {
+  const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown }
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code) && typeof severity === 'string'
+}
+
+const INVALID_VALUE: ErrorAnswer = {
+  status: 400,
+  body: {
+    error: 'validation',
+    message: {
+      da: 'En af værdierne i forespørgslen er uden for det tilladte (for stor, for lille eller ugyldig).',
+      en: 'A value in the request is out of range or invalid.',
+    },
+  },
+}
+
 /** Maps any error to its JSON answer; only a 500 hides the message. */
 export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof RefusalError) {
@@ -124,6 +145,7 @@ export function errorAnswer(error: unknown): ErrorAnswer {
     }
   }
   if (error instanceof ValidationError) return validationAnswer(error)
+  if (isDataException(error)) return INVALID_VALUE
   if (error instanceof UnknownMunicipalityError) return errorAnswer(unknownMunicipality(error.municipality))
   const fastifyError = error as FastifyError
   if (fastifyError?.validation) return schemaAnswer(fastifyError)
