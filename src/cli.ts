@@ -234,7 +234,7 @@ apiKey
         services.clock.now(),
       )
       console.log(JSON.stringify({ ...info, key }, null, 2))
-      console.error('laan: the key is shown only now; keep it in the caller\'s secret store.')
+      console.error("laan: the key is shown only now; keep it in the caller's secret store.")
     })
   })
 apiKey

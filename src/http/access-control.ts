@@ -257,7 +257,10 @@ export function authorizeApi(services: Pick<Services, 'db' | 'clock'>, environme
  * machine (the answer says not paid). sip2-session.ts implements this; access-control.test.ts holds it to it.
  */
 export const SIP2_ACCESS: Readonly<
-  Record<string, { name: string; beforeLogin: 'answered' | 'login-required'; afterLogin: 'accepted' | 'refused' }>
+  Record<
+    string,
+    { name: string; beforeLogin: 'answered' | 'login-required'; afterLogin: 'accepted' | 'refused' }
+  >
 > = {
   '93': { name: 'login', beforeLogin: 'answered', afterLogin: 'accepted' },
   '97': { name: 'request resend', beforeLogin: 'answered', afterLogin: 'accepted' },

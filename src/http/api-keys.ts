@@ -9,7 +9,14 @@ import type { ApiRole } from '../db/schema.ts'
 import { ValidationError } from '../shared/errors.ts'
 import { addDays, instantOfLocal, isLocalDate } from '../shared/time.ts'
 
-export const API_ROLES: readonly ApiRole[] = ['administrator', 'desk', 'finance', 'issuer', 'operator', 'door']
+export const API_ROLES: readonly ApiRole[] = [
+  'administrator',
+  'desk',
+  'finance',
+  'issuer',
+  'operator',
+  'door',
+]
 
 /** Who is calling the API: the key's name, its role and its municipality (null: all). */
 export interface ApiCaller {
@@ -26,7 +33,11 @@ export interface ApiKeyInfo extends ApiCaller {
 }
 
 /** The caller behind the environment's key. */
-export const ENVIRONMENT_CALLER: ApiCaller = { name: 'LAAN_API_KEY', role: 'administrator', municipality: null }
+export const ENVIRONMENT_CALLER: ApiCaller = {
+  name: 'LAAN_API_KEY',
+  role: 'administrator',
+  municipality: null,
+}
 
 const hashOf = (key: string) => createHash('sha256').update(key).digest('hex')
 

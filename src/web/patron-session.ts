@@ -75,7 +75,11 @@ export async function startPatronSession(
 }
 
 /** The patron's session cookie (the table decides when it has expired). */
-export function setSessionCookie(services: Pick<Services, 'config'>, reply: FastifyReply, token: string): void {
+export function setSessionCookie(
+  services: Pick<Services, 'config'>,
+  reply: FastifyReply,
+  token: string,
+): void {
   reply.setCookie(SESSION_COOKIE, token, {
     path: '/',
     httpOnly: true,
