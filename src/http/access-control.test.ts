@@ -3,6 +3,7 @@
 // login page (303) or, staff without the role, 403; everyone allowed gets neither.
 
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { ApiRole } from '../db/schema.ts'
@@ -16,6 +17,7 @@ import {
   API_ACCESS,
   accessOf,
   authorizeApi,
+  CLI_ACCESS,
   OTHER_ACCESS,
   PAGE_ACCESS,
   type PageRole,
@@ -342,6 +344,22 @@ describe('the FBS endpoint (machine)', () => {
     assert.equal((await post(envelope('kbh-1', 'forkert'))).statusCode, 401)
     assert.equal((await post(envelope('nobody', 'pw'))).statusCode, 401)
     assert.equal((await post(envelope('gen-1', 'pw'))).statusCode, 403)
+  })
+})
+
+describe('the CLI', () => {
+  it('lists every command of cli.ts (the operator runs them all)', () => {
+    const source = readFileSync(new URL('../cli.ts', import.meta.url), 'utf8')
+    const groups = new Map<string, string>()
+    for (const m of source.matchAll(/const (\w+) = program\s*\.command\('([^']+)'\)/g))
+      groups.set(m[1] ?? '', m[2] ?? '')
+    const commands: string[] = []
+    for (const m of source.matchAll(/(?:^|\n)(\w+)\s*\n\s*\.command\('([^']+)'\)/g)) {
+      const owner = m[1] ?? ''
+      commands.push(owner === 'program' ? (m[2] ?? '') : `${groups.get(owner)} ${m[2]}`)
+    }
+    assert.ok(commands.length > 10)
+    assert.deepEqual([...commands].sort(), Object.keys(CLI_ACCESS).sort())
   })
 })
 
