@@ -185,6 +185,15 @@ export function accessOf(method: string, url: string): RouteAccess | null {
   return null
 }
 
+/** An onRoute hook for the API: the roles that may call a route go in its OpenAPI description. */
+export function describeRoles(route: RouteOptions): void {
+  const roles = API_ACCESS[routeKey([route.method].flat()[0] ?? '', route.url)]
+  if (roles === undefined || route.schema === undefined) return
+  const text = `Roles: ${['administrator', ...roles].join(', ')}.`
+  const description = (route.schema as { description?: string }).description
+  route.schema = { ...route.schema, description: description ? `${description}\n\n${text}` : text }
+}
+
 const recorded = new WeakMap<FastifyInstance, { method: string; url: string }[]>()
 
 /** Notes every route registered from now on (the walk test lists them). */

@@ -18,7 +18,7 @@ import { fbsRoutes } from '../sip2/fbs-routes.ts'
 import { sip2Routes } from '../sip2/sip2-routes.ts'
 import type { MitIdSettings } from '../web/mitid.ts'
 import { webPlugin } from '../web/web-plugin.ts'
-import { authorizeApi, recordRoutes } from './access-control.ts'
+import { authorizeApi, describeRoles, recordRoutes } from './access-control.ts'
 import { ApiError, unknownMunicipality } from './api-error.ts'
 import { handleError } from './error-handler.ts'
 import { ErrorBody, responses } from './schemas.ts'
@@ -61,6 +61,7 @@ const apiScope: FastifyPluginAsyncTypebox<RouteOptions & { apiKey: string }> = a
   // One hook for every API route: the key, then access-control.ts's table (deny by default).
   app.decorateRequest('apiCaller', null)
   app.addHook('onRequest', authorizeApi(services, options.apiKey))
+  app.addHook('onRoute', describeRoles)
   app.get(
     '/municipalities',
     {
