@@ -204,6 +204,99 @@ program
     },
   )
 
+// API keys: the key is printed once. Rotation: create a new key, switch the caller to it (both work
+// meanwhile), then revoke the old one.
+const apiKey = program.command('api-key').description('API keys with a role, for one or every municipality')
+apiKey
+  .command('create')
+  .description('make a key and print it (only this once)')
+  .requiredOption('--name <name>', 'a name for the caller, e.g. kbh-kasse-2026')
+  .requiredOption('--role <role>', 'administrator, desk, finance, issuer, operator or door')
+  .option('--municipality <code>', 'only this municipality (default: all)')
+  .option('--expires <date>', 'the last day the key works (YYYY-MM-DD)', dateOption)
+  .action(async (options: { name: string; role: string; municipality?: string; expires?: string }) => {
+    await withServices(async (services) => {
+      const { createApiKey, parseApiRole } = await import('./http/api-keys.ts')
+      if (options.municipality !== undefined && !services.policies.has(options.municipality)) {
+        throw new ValidationError(
+          'municipality',
+          `unknown; one of ${services.policies.municipalities().join(', ')}`,
+        )
+      }
+      const { key, info } = await createApiKey(
+        services.db,
+        {
+          name: options.name,
+          role: parseApiRole(options.role),
+          municipality: options.municipality,
+          expires: options.expires,
+        },
+        services.clock.now(),
+      )
+      console.log(JSON.stringify({ ...info, key }, null, 2))
+      console.error("laan: the key is shown only now; keep it in the caller's secret store.")
+    })
+  })
+apiKey
+  .command('list')
+  .description('the keys (never the keys themselves): role, municipality, expiry, revocation, last use')
+  .action(async () => {
+    await withServices(async (services) => {
+      const { listApiKeys } = await import('./http/api-keys.ts')
+      console.log(JSON.stringify(await listApiKeys(services.db), null, 2))
+    })
+  })
+apiKey
+  .command('revoke')
+  .description('stop a key from working at once')
+  .argument('<name>', "the key's name")
+  .action(async (name: string) => {
+    await withServices(async (services) => {
+      const { revokeApiKey } = await import('./http/api-keys.ts')
+      if (!(await revokeApiKey(services.db, name, services.clock.now()))) {
+        throw new ValidationError('name', `no key ${name} in use`)
+      }
+      console.log(`revoked: ${name}`)
+    })
+  })
+
+const sessions = program.command('sessions').description("the web pages' login sessions")
+sessions
+  .command('revoke')
+  .description("log out a patron's or a staff member's sessions, or every session of a municipality")
+  .requiredOption('--municipality <code>', 'kobenhavn, gentofte, naestved')
+  .option('--patron <card>', "the patron's card or CPR number")
+  .option('--staff <login>', "the staff member's login")
+  .option('--all', 'every session of the municipality')
+  .action(async (options: { municipality: string; patron?: string; staff?: string; all?: boolean }) => {
+    const chosen = [options.patron !== undefined, options.staff !== undefined, options.all === true]
+    if (chosen.filter(Boolean).length !== 1) {
+      throw new ValidationError('sessions', 'give exactly one of --patron, --staff or --all')
+    }
+    await withServices(async (services) => {
+      const { revokeSessions } = await import('./web/web-sessions.ts')
+      const { municipality } = options
+      let owner: Parameters<typeof revokeSessions>[2] = { all: true }
+      if (options.patron !== undefined) {
+        const { findPatronByCardOrCpr } = await import('./patrons/patron-repository.ts')
+        const patron = await findPatronByCardOrCpr(services.db, municipality, options.patron)
+        if (!patron) throw new ValidationError('patron', `no patron ${options.patron} in ${municipality}`)
+        owner = { patronId: patron.id }
+      } else if (options.staff !== undefined) {
+        const staff = await services.db
+          .selectFrom('staffAccounts')
+          .select('id')
+          .where('municipality', '=', municipality)
+          .where('login', '=', options.staff)
+          .executeTakeFirst()
+        if (!staff) throw new ValidationError('staff', `no staff login ${options.staff} in ${municipality}`)
+        owner = { staffId: staff.id }
+      }
+      const ended = await revokeSessions(services.db, municipality, owner)
+      console.log(`sessions ended: ${ended}`)
+    })
+  })
+
 const receivables = program
   .command('receivables')
   .description("the municipality's receivables (Mit Betalingsoverblik)")

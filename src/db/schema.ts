@@ -470,6 +470,22 @@ export interface WebSessionTable {
   flash: Json<WebFlash> | null
 }
 
+export type ApiRole = 'administrator' | 'desk' | 'finance' | 'issuer' | 'operator' | 'door'
+
+/** An API key: the key is shown once when created; this row keeps its SHA-256. */
+export interface ApiKeyTable {
+  id: Generated<number>
+  name: string
+  role: ApiRole
+  /** null: every municipality. */
+  municipality: string | null
+  keyHash: string
+  createdAt: Timestamp
+  expiresAt: Timestamp | null
+  revokedAt: Timestamp | null
+  lastUsedAt: Timestamp | null
+}
+
 /** An identity MitID vouched for, waiting for the citizen to finish registering (minutes). */
 export interface VerifiedIdentityTable {
   tokenHash: string
@@ -620,6 +636,7 @@ export interface Database {
   doorEntries: DoorEntryTable
   staffAccounts: StaffAccountTable
   webSessions: WebSessionTable
+  apiKeys: ApiKeyTable
   staffLookups: StaffLookupTable
   deskRegistrations: DeskRegistrationTable
   chargeCorrections: ChargeCorrectionTable

@@ -24,8 +24,8 @@ import { fbsRoutes } from '../sip2/fbs-routes.ts'
 import { sip2Routes } from '../sip2/sip2-routes.ts'
 import type { MitIdSettings } from '../web/mitid.ts'
 import { webPlugin } from '../web/web-plugin.ts'
+import { authorizeApi, describeRoles, recordRoutes } from './access-control.ts'
 import { ApiError, unknownMunicipality } from './api-error.ts'
-import { requireApiKey } from './api-key.ts'
 import { errorAnswer, handleError } from './error-handler.ts'
 import { ErrorBody, responses } from './schemas.ts'
 
@@ -66,7 +66,10 @@ const municipalityScope: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 
 const apiScope: FastifyPluginAsyncTypebox<RouteOptions & { apiKey: string }> = async (app, options) => {
   const { services } = options
-  app.addHook('onRequest', requireApiKey(options.apiKey))
+  // One hook for every API route: the key, then access-control.ts's table (deny by default).
+  app.decorateRequest('apiCaller', null)
+  app.addHook('onRequest', authorizeApi(services, options.apiKey))
+  app.addHook('onRoute', describeRoles)
   app.get(
     '/municipalities',
     {
@@ -78,13 +81,14 @@ const apiScope: FastifyPluginAsyncTypebox<RouteOptions & { apiKey: string }> = a
         }),
       },
     },
-    async () => {
+    async (request) => {
+      const scope = request.apiCaller?.municipality ?? null
       const rows = await services.db
         .selectFrom('municipalities')
         .select(['code', 'name'])
         .orderBy('code')
         .execute()
-      return rows.filter((r) => services.policies.has(r.code))
+      return rows.filter((r) => services.policies.has(r.code) && (scope === null || r.code === scope))
     },
   )
   await app.register(municipalityScope, { services, prefix: '/:municipality' })
@@ -101,7 +105,7 @@ async function registerDocs(app: FastifyInstance): Promise<void> {
       info: {
         title: 'laan',
         description:
-          'Loans, fees and bills for Danish public libraries. Staff calls carry the API key in `x-api-key`. ' +
+          'Loans, fees and bills for Danish public libraries. Calls carry an API key in `x-api-key`; a key has a role and may be for one municipality (401 without a valid key, 403 outside its role or municipality). ' +
           'Amounts are øre; dates YYYY-MM-DD (Europe/Copenhagen); errors are JSON with a code and a Danish and English message.',
         version: '0.1.0',
       },
@@ -147,6 +151,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   const app = (
     Fastify(serverOptions as FastifyServerOptions) as FastifyInstance
   ).withTypeProvider<TypeBoxTypeProvider>()
+  recordRoutes(app)
   if (options.onRoute) app.addHook('onRoute', options.onRoute)
   app.addHook('preValidation', refuseNulCharacters)
   app.addSchema(ErrorBody)

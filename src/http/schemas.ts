@@ -18,6 +18,7 @@ const errorRef = Type.Ref('ErrorBody')
 export const errorResponses = {
   400: errorRef,
   401: errorRef,
+  403: errorRef,
   404: errorRef,
   409: errorRef,
   500: errorRef,

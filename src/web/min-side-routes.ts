@@ -15,11 +15,19 @@ import { formatKroner } from '../shared/money.ts'
 import { addDays, formatDanishDate, localDateOf } from '../shared/time.ts'
 import { type Html, html } from './html.ts'
 import { loginWithPin } from './patron-login.ts'
-import { notFoundPage, patronSessionOf, startPatronSession } from './patron-session.ts'
+import { notFoundPage, patronSessionOf, setSessionCookie, startPatronSession } from './patron-session.ts'
 import { REGISTRATION_TEXTS } from './registration-texts.ts'
 import { page } from './web-layout.ts'
 import { libraryOf, pathOf, requestLang, sendPage } from './web-request.ts'
-import { endSession, SESSION_COOKIE, setFlash, takeFlash, type WebSession } from './web-sessions.ts'
+import {
+  endSession,
+  revokeSessions,
+  rotateSession,
+  SESSION_COOKIE,
+  setFlash,
+  takeFlash,
+  type WebSession,
+} from './web-sessions.ts'
 import { type Lang, TEXTS, type Texts } from './web-texts.ts'
 
 type Params = { municipality: string }
@@ -624,6 +632,12 @@ ${errors.length > 0 && html`<div class="flash error" role="alert"><p>${t.errorTi
   <label for="pin">${t.newPin} <span class="hint" id="newpin-hint">${t.newPinHint}</span></label>
   <input type="password" id="pin" name="pin" autocomplete="new-password" inputmode="numeric" aria-describedby="newpin-hint">
   <div class="actions"><button type="submit">${t.save}</button></div>
+</form>
+<h2>${t.logoutEverywhereTitle}</h2>
+<form method="post" action="/${context.library.code}/min-side/log-ud-alle">
+  <input type="hidden" name="_csrf" value="${context.csrf}">
+  <p class="hint">${t.logoutEverywhereHint}</p>
+  <div class="actions"><button type="submit" class="secondary">${t.logoutEverywhere}</button></div>
 </form>`
   }
 
@@ -683,8 +697,25 @@ ${errors.length > 0 && html`<div class="flash error" role="alert"><p>${t.errorTi
       }),
     )
     await setFlash(db, context.session, { kind: 'ok', text: TEXTS[language].saved })
+    if (pin !== '') {
+      // A new PIN: sessions opened with the old one end, and this one continues under a new token.
+      await revokeSessions(db, context.library.code, { patronId: context.patron.id, except: context.session })
+      setSessionCookie(services, reply, await rotateSession(db, context.session))
+    }
     return reply.redirect(`/${context.library.code}/min-side/profil`, 303)
   })
+
+  app.post<{ Params: Params }>(
+    '/:municipality/min-side/log-ud-alle',
+    { preHandler: app.csrfProtection },
+    async (request, reply) => {
+      const context = await patronContext(request, reply)
+      if (!context) return reply
+      await revokeSessions(db, context.library.code, { patronId: context.patron.id })
+      reply.clearCookie(SESSION_COOKIE, { path: '/' })
+      return reply.redirect(`/${context.library.code}/log-ind`, 303)
+    },
+  )
 }
 
 /** A search text as a LIKE pattern's literal part. */

@@ -70,6 +70,16 @@ export async function startPatronSession(
   const { db, clock } = services
   await endSession(db, request.cookies[SESSION_COOKIE])
   const token = await startSession(db, { municipality, patronId }, clock.now())
+  setSessionCookie(services, reply, token)
+  return token
+}
+
+/** The patron's session cookie (the table decides when it has expired). */
+export function setSessionCookie(
+  services: Pick<Services, 'config'>,
+  reply: FastifyReply,
+  token: string,
+): void {
   reply.setCookie(SESSION_COOKIE, token, {
     path: '/',
     httpOnly: true,
@@ -77,5 +87,4 @@ export async function startPatronSession(
     secure: services.config?.secureCookies ?? false,
     maxAge: SESSION_IDLE_MINUTES * 60 * 16,
   })
-  return token
 }
