@@ -279,16 +279,17 @@ receivables
       const rows = await services.db
         .selectFrom('payouts')
         .innerJoin('debtors', 'debtors.id', 'payouts.debtorId')
-        .select(['payouts.id', 'debtors.cpr', 'debtors.name', 'payouts.amount', 'payouts.reason'])
+        .select(['payouts.id', 'debtors.cprEncrypted', 'debtors.name', 'payouts.amount', 'payouts.reason'])
         .where('payouts.municipality', '=', options.municipality)
         .where('payouts.status', '=', 'paid-out')
         .where('payouts.paidOutOn', '=', options.date)
         .orderBy('payouts.id')
         .execute()
       const quote = (v: string | null) => `"${(v ?? '').replaceAll('"', '""')}"`
+      const cpr = (encrypted: string | null) => (encrypted === null ? '' : services.cprVault.decrypt(encrypted))
       console.log('udbetaling;cpr;navn;beloeb_oere;tekst')
       for (const r of rows)
-        console.log([r.id, r.cpr ?? '', quote(r.name), r.amount, quote(r.reason)].join(';'))
+        console.log([r.id, cpr(r.cprEncrypted), quote(r.name), r.amount, quote(r.reason)].join(';'))
     })
   })
 receivables
@@ -307,7 +308,7 @@ receivables
           'claims.paymentId',
           'claims.legalKind',
           'claims.title',
-          'debtors.cpr',
+          'debtors.cprEncrypted',
           'debtors.name',
           'transfers.amount',
         ])
@@ -316,10 +317,11 @@ receivables
         .orderBy('transfers.id')
         .execute()
       const quote = (v: string | null) => `"${(v ?? '').replaceAll('"', '""')}"`
+      const cpr = (encrypted: string | null) => (encrypted === null ? '' : services.cprVault.decrypt(encrypted))
       console.log('betalings_id;kravtype;tekst;cpr;navn;beloeb_oere')
       for (const r of rows) {
         console.log(
-          [r.paymentId, r.legalKind, quote(r.title), r.cpr ?? '', quote(r.name), r.amount].join(';'),
+          [r.paymentId, r.legalKind, quote(r.title), cpr(r.cprEncrypted), quote(r.name), r.amount].join(';'),
         )
       }
     })

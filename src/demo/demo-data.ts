@@ -1,4 +1,5 @@
 import { hash as argon2Hash } from '@node-rs/argon2'
+import type { CprVault } from '../patrons/cpr-vault.ts'
 import type { Kysely } from 'kysely'
 import { MATERIAL_TYPES, type MaterialType } from '../catalogue/material-types.ts'
 import type { Database, NewItem } from '../db/schema.ts'
@@ -119,9 +120,16 @@ export function demoItems(municipality: string, prefix: number): NewItem[] {
   return items
 }
 
-async function insertPatrons(trx: Trx, municipality: string, prefix: number, pinHash: string, at: Date) {
+async function insertPatrons(
+  trx: Trx,
+  cprVault: CprVault,
+  municipality: string,
+  prefix: number,
+  pinHash: string,
+  at: Date,
+) {
   for (const [index, patron] of DEMO_PATRONS.entries()) {
-    await registerPatron(trx, {
+    await registerPatron(trx, cprVault, {
       municipality,
       at,
       cardNumber: demoCardNumber(prefix, index + 1),
@@ -214,7 +222,7 @@ export async function seedDemoData(services: Services): Promise<DemoSeedResult[]
     const items = demoItems(municipality, prefix)
     const hash = pinHash
     const loans = await services.db.transaction().execute(async (trx) => {
-      await insertPatrons(trx, municipality, prefix, hash, services.clock.now())
+      await insertPatrons(trx, services.cprVault, municipality, prefix, hash, services.clock.now())
       await insertItems(trx, items)
       await trx
         .insertInto('sip2Accounts')

@@ -71,12 +71,7 @@ export function maskedCard(card: string): string {
  * The card as the log keeps it: the patron's card number, unless that number is the patron's CPR number
  * (patrons registered with CPR only), which is masked like an unknown card.
  */
-export function loggedCard(
-  scanned: string,
-  patron: { cardNumber: string; cpr: string | null } | null,
-): string {
+export function loggedCard(scanned: string, patron: { cardNumber: string; cardIsCpr: boolean } | null): string {
   if (patron === null) return maskedCard(scanned)
-  const digits = patron.cardNumber.replace(/^(\d{6})-(\d{4})$/, '$1$2')
-  if (patron.cpr !== null && digits === patron.cpr) return maskedCard(patron.cardNumber)
-  return patron.cardNumber
+  return patron.cardIsCpr ? maskedCard(patron.cardNumber) : patron.cardNumber
 }

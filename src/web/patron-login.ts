@@ -3,6 +3,7 @@
 
 import type { Db } from '../db/database.ts'
 import type { PatronRow } from '../db/schema.ts'
+import type { CprVault } from '../patrons/cpr-vault.ts'
 import { findPatronByCardOrCpr } from '../patrons/patron-repository.ts'
 import { verifyPin } from '../patrons/patron-service.ts'
 
@@ -16,12 +17,13 @@ export type PinLogin =
 
 export async function loginWithPin(
   db: Db,
+  vault: CprVault,
   municipality: string,
   identifier: string,
   pin: string,
   now: Date,
 ): Promise<PinLogin> {
-  const patron = await findPatronByCardOrCpr(db, municipality, identifier.trim())
+  const patron = await findPatronByCardOrCpr(db, vault, municipality, identifier.trim())
   if (!patron) return { ok: false, reason: 'wrong' }
   if (patron.pinLockedUntil !== null && patron.pinLockedUntil > now) {
     return { ok: false, reason: 'locked', until: patron.pinLockedUntil }
