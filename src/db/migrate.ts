@@ -45,3 +45,10 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }
+
+/** Brings the schema up to and including `last` only: an older version's database, for upgrade tests. */
+export async function migrateTo(db: Kysely<unknown>, last: string): Promise<void> {
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true })
+  const { error } = await migrator.migrateTo(last)
+  if (error) throw error
+}

@@ -81,7 +81,8 @@ export function createCprVault(keys: readonly CprKey[] = [DEVELOPMENT_CPR_KEY]):
       if (!key) throw new CprDecryptionError(`no CPR key of version ${match[1]}`)
       const iv = Buffer.from(match[2] as string, 'base64url')
       const tag = Buffer.from(match[3] as string, 'base64url')
-      if (iv.length !== IV_BYTES || tag.length !== 16) throw new CprDecryptionError('a malformed CPR ciphertext')
+      if (iv.length !== IV_BYTES || tag.length !== 16)
+        throw new CprDecryptionError('a malformed CPR ciphertext')
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, iv)
         decipher.setAuthTag(tag)
@@ -113,7 +114,10 @@ export function withCpr<T extends { cprEncrypted: string | null }>(
   row: T,
 ): Omit<T, 'cprEncrypted'> & { cpr: T['cprEncrypted'] } {
   const { cprEncrypted, ...rest } = row
-  return { ...rest, cpr: cprEncrypted === null ? null : vault.decrypt(cprEncrypted) } as Omit<T, 'cprEncrypted'> & {
+  return { ...rest, cpr: cprEncrypted === null ? null : vault.decrypt(cprEncrypted) } as Omit<
+    T,
+    'cprEncrypted'
+  > & {
     cpr: T['cprEncrypted']
   }
 }

@@ -45,18 +45,34 @@ describe('registering patrons', () => {
     assert.equal(
       await field(
         t.tx((trx) =>
-          registerPatron(trx, t.services.cprVault, { at: AT, municipality: m, cardNumber: 'k1', birthDate: '1990-01-01' }),
+          registerPatron(trx, t.services.cprVault, {
+            at: AT,
+            municipality: m,
+            cardNumber: 'k1',
+            birthDate: '1990-01-01',
+          }),
         ),
       ),
       'cardNumber',
     )
     assert.equal(
-      await field(t.tx((trx) => registerPatron(trx, t.services.cprVault, { at: AT, municipality: m, cardNumber: 'k2' }))),
+      await field(
+        t.tx((trx) =>
+          registerPatron(trx, t.services.cprVault, { at: AT, municipality: m, cardNumber: 'k2' }),
+        ),
+      ),
       'birthDate',
     )
     assert.equal(
       await field(
-        t.tx((trx) => registerPatron(trx, t.services.cprVault, { at: AT, municipality: m, cardNumber: 'k2', cpr: '3102901234' })),
+        t.tx((trx) =>
+          registerPatron(trx, t.services.cprVault, {
+            at: AT,
+            municipality: m,
+            cardNumber: 'k2',
+            cpr: '3102901234',
+          }),
+        ),
       ),
       'cpr',
     )
@@ -94,7 +110,12 @@ describe('registering patrons', () => {
     const m = 'naestved'
     const at = new Date('2026-03-02T10:00:00+01:00')
     await t.tx((trx) =>
-      registerPatron(trx, t.services.cprVault, { municipality: m, cardNumber: 'teen', birthDate: '2010-01-01', at }),
+      registerPatron(trx, t.services.cprVault, {
+        municipality: m,
+        cardNumber: 'teen',
+        birthDate: '2010-01-01',
+        at,
+      }),
     )
     assert.equal(
       await field(

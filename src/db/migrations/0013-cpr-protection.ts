@@ -22,7 +22,6 @@ begin
   end loop;
 end $$`
 
-
 // CPR numbers at rest (issue 7.4): a keyed hash to find them by and the number encrypted, never in clear.
 // The key lives in the environment, not here, so rows written by an earlier version are converted when the
 // services start (sealPlaintextCpr in src/patrons/cpr-at-rest.ts), which then drops the plaintext column.
