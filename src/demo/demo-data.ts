@@ -1,11 +1,11 @@
-import { hash as argon2Hash } from '@node-rs/argon2'
-import type { CprVault } from '../patrons/cpr-vault.ts'
 import type { Kysely } from 'kysely'
 import { MATERIAL_TYPES, type MaterialType } from '../catalogue/material-types.ts'
 import type { Database, NewItem } from '../db/schema.ts'
+import type { CprVault } from '../patrons/cpr-vault.ts'
 import { hashPin, registerPatron } from '../patrons/patron-service.ts'
 import type { Services } from '../services.ts'
 import { kroner } from '../shared/money.ts'
+import { hashSecret } from '../shared/password-hash.ts'
 import { addDays, instantOfLocal, localDateOf } from '../shared/time.ts'
 import { DEMO_TITLES, seededRandom } from './demo-catalogue.ts'
 
@@ -216,7 +216,7 @@ export async function seedDemoData(services: Services): Promise<DemoSeedResult[]
       continue
     }
     pinHash ??= await hashPin(DEMO_PIN)
-    sip2PasswordHash ??= await argon2Hash(DEMO_SIP2_PASSWORD)
+    sip2PasswordHash ??= await hashSecret(DEMO_SIP2_PASSWORD)
     const sip2Hash = sip2PasswordHash
     const prefix = prefixOf(municipality, municipalities)
     const items = demoItems(municipality, prefix)

@@ -1,7 +1,7 @@
-import { hash, verify } from '@node-rs/argon2'
 import type { Kysely } from 'kysely'
 import type { Database, PatronRow, PatronType } from '../db/schema.ts'
 import { ValidationError } from '../shared/errors.ts'
+import { hashSecret, verifySecret } from '../shared/password-hash.ts'
 import { ageOn, isLocalDate, localDateOf } from '../shared/time.ts'
 import { birthDateFromCpr, InvalidCprError, normaliseCpr } from './cpr.ts'
 import type { CprVault } from './cpr-vault.ts'
@@ -53,12 +53,12 @@ export interface PatronAddress {
 
 export async function hashPin(pin: string): Promise<string> {
   if (!/^\d{4,8}$/.test(pin)) throw new ValidationError('pin', 'a PIN has 4 to 8 digits')
-  return hash(pin)
+  return hashSecret(pin)
 }
 
 export async function verifyPin(patron: PatronRow, pin: string): Promise<boolean> {
   if (!patron.pinHash) return false
-  return verify(patron.pinHash, pin)
+  return verifySecret(patron.pinHash, pin)
 }
 
 export async function registerPatron(
