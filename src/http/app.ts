@@ -14,6 +14,7 @@ import { patronRoutes } from '../patrons/patron-routes.ts'
 import { policyRoutes } from '../policy/policy-routes.ts'
 import { receivablesRoutes } from '../receivables/receivables-routes.ts'
 import type { Services } from '../services.ts'
+import { logRedaction } from '../shared/log-redaction.ts'
 import { fbsRoutes } from '../sip2/fbs-routes.ts'
 import { sip2Routes } from '../sip2/sip2-routes.ts'
 import type { MitIdSettings } from '../web/mitid.ts'
@@ -109,7 +110,10 @@ async function registerDocs(app: FastifyInstance): Promise<void> {
 /** The HTTP transport over the services; routes open the transactions. */
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const serverOptions = {
-    logger: options.logger ?? false,
+    // Whatever the logger, secrets are kept out of it (src/shared/log-redaction.ts).
+    logger: options.logger
+      ? { ...(options.logger === true ? {} : options.logger), ...logRedaction() }
+      : false,
     ...(options.https ? { https: options.https } : {}),
   }
   // With `https` Fastify serves over an https.Server; the routes are the same, so the instance is used as one type.
