@@ -16,9 +16,15 @@ const SIP2_SECRET_FIELD = /(\|(?:AD|CO|AC))[^|\r\n]*/g
 const SECRET_KEY =
   /^(pin|newpin|pinhash|password|passwordhash|secret|token|cpr|cookie|set-cookie|authorization|x-api-key|apikey|api_key|_csrf)$/i
 
-/** The text with CPR-like numbers and SIP2 password fields masked. */
+/** A query or form parameter with a secret name (`?pin=…`, `&password=…`). */
+const SECRET_PARAMETER = /([?&](?:pin|newPin|password|token|secret|apiKey|api_key|cpr|_csrf)=)[^&#\s"]*/gi
+
+/** The text with CPR-like numbers, secret query parameters and SIP2 password fields masked. */
 export function maskText(text: string): string {
-  return text.replace(CPR_LIKE, '[CPR]').replace(SIP2_SECRET_FIELD, `$1${REDACTED}`)
+  return text
+    .replace(CPR_LIKE, '[CPR]')
+    .replace(SECRET_PARAMETER, `$1${REDACTED}`)
+    .replace(SIP2_SECRET_FIELD, `$1${REDACTED}`)
 }
 
 /** A copy of a logged value: secret-named fields censored, strings masked; class instances left to serializers. */
