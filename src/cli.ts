@@ -286,7 +286,8 @@ receivables
         .orderBy('payouts.id')
         .execute()
       const quote = (v: string | null) => `"${(v ?? '').replaceAll('"', '""')}"`
-      const cpr = (encrypted: string | null) => (encrypted === null ? '' : services.cprVault.decrypt(encrypted))
+      const cpr = (encrypted: string | null) =>
+        encrypted === null ? '' : services.cprVault.decrypt(encrypted)
       console.log('udbetaling;cpr;navn;beloeb_oere;tekst')
       for (const r of rows)
         console.log([r.id, cpr(r.cprEncrypted), quote(r.name), r.amount, quote(r.reason)].join(';'))
@@ -317,7 +318,8 @@ receivables
         .orderBy('transfers.id')
         .execute()
       const quote = (v: string | null) => `"${(v ?? '').replaceAll('"', '""')}"`
-      const cpr = (encrypted: string | null) => (encrypted === null ? '' : services.cprVault.decrypt(encrypted))
+      const cpr = (encrypted: string | null) =>
+        encrypted === null ? '' : services.cprVault.decrypt(encrypted)
       console.log('betalings_id;kravtype;tekst;cpr;navn;beloeb_oere')
       for (const r of rows) {
         console.log(

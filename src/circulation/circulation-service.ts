@@ -178,7 +178,14 @@ export function createCirculationService(deps: CirculationDeps) {
   async function checkout(trx: Trx, input: CheckoutInput): Promise<CheckoutResult> {
     const at = input.at ?? clock.now()
     const plan = planCheckout(
-      await findItemForCheckout(trx, input.municipality, input.item, input.patron, cprLookup(cprVault, input.patron), true),
+      await findItemForCheckout(
+        trx,
+        input.municipality,
+        input.item,
+        input.patron,
+        cprLookup(cprVault, input.patron),
+        true,
+      ),
       input,
       at,
     )
@@ -248,7 +255,14 @@ export function createCirculationService(deps: CirculationDeps) {
   async function checkoutWithoutLocks(db: Trx, input: CheckoutInput): Promise<CheckoutResult | undefined> {
     const at = input.at ?? clock.now()
     const plan = planCheckout(
-      await findItemForCheckout(db, input.municipality, input.item, input.patron, cprLookup(cprVault, input.patron), false),
+      await findItemForCheckout(
+        db,
+        input.municipality,
+        input.item,
+        input.patron,
+        cprLookup(cprVault, input.patron),
+        false,
+      ),
       input,
       at,
     )

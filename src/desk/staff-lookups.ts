@@ -2,8 +2,8 @@
 // told which loans, fees or reservations another patron has; staff see them for a reason, on record). The
 // patron's page opens only after a look-up of one's own within LOOKUP_VALID_MINUTES.
 
-import { type CprVault, withCpr } from '../patrons/cpr-vault.ts'
 import type { Db } from '../db/database.ts'
+import { type CprVault, withCpr } from '../patrons/cpr-vault.ts'
 
 /** How long a look-up opens the patron's page to the staff member who made it (assumed). */
 export const LOOKUP_VALID_MINUTES = 60

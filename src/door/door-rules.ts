@@ -71,7 +71,10 @@ export function maskedCard(card: string): string {
  * The card as the log keeps it: the patron's card number, unless that number is the patron's CPR number
  * (patrons registered with CPR only), which is masked like an unknown card.
  */
-export function loggedCard(scanned: string, patron: { cardNumber: string; cardIsCpr: boolean } | null): string {
+export function loggedCard(
+  scanned: string,
+  patron: { cardNumber: string; cardIsCpr: boolean } | null,
+): string {
   if (patron === null) return maskedCard(scanned)
   return patron.cardIsCpr ? maskedCard(patron.cardNumber) : patron.cardNumber
 }

@@ -66,7 +66,8 @@ export function createDoorService(deps: { policies: PolicyCatalog; clock: Clock;
           card,
           patron && {
             cardNumber: patron.cardNumber,
-            cardIsCpr: patron.cprHash !== null && deps.cprVault.lookupHash(patron.cardNumber) === patron.cprHash,
+            cardIsCpr:
+              patron.cprHash !== null && deps.cprVault.lookupHash(patron.cardNumber) === patron.cprHash,
           },
         ),
         at,

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
-import type { CprVault } from '../patrons/cpr-vault.ts'
 import type { Database } from '../db/schema.ts'
+import type { CprVault } from '../patrons/cpr-vault.ts'
 import type { PolicyCatalog } from '../policy/policy-catalog.ts'
 import type { ReceivablesCatalog } from '../receivables/receivables-policy.ts'
 import { addDays, type LocalDate, localDateOf } from '../shared/time.ts'

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto'
-import type { CprVault } from '../patrons/cpr-vault.ts'
 import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import type { Db } from '../db/database.ts'
 import type { BillChannel, BillKind, ClaimStatus, LegalKind } from '../db/schema.ts'
+import type { CprVault } from '../patrons/cpr-vault.ts'
 import type { LocalDate } from '../shared/time.ts'
 import {
   assertValidBillDocument,

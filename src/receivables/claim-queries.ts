@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
+import type { ClaimRow, Database, DebtorRow } from '../db/schema.ts'
 import type { CprVault } from '../patrons/cpr-vault.ts'
 import { cprLookup } from '../patrons/patron-repository.ts'
-import type { ClaimRow, Database, DebtorRow } from '../db/schema.ts'
 import type { Ore } from '../shared/money.ts'
 import { formatLocalInstant, type LocalDate } from '../shared/time.ts'
 import { paymentLine } from './fik.ts'
@@ -58,9 +58,7 @@ export async function findDebtor(
     .innerJoin('patrons', 'patrons.id', 'debtors.patronId')
     .selectAll('debtors')
     .where('debtors.municipality', '=', municipality)
-    .where((eb) =>
-      eb.or([eb('patrons.cardNumber', '=', citizen), eb('patrons.cprHash', '=', cprHash)]),
-    )
+    .where((eb) => eb.or([eb('patrons.cardNumber', '=', citizen), eb('patrons.cprHash', '=', cprHash)]))
     .executeTakeFirst()
   if (byPatron) return byPatron
   return trx

@@ -342,7 +342,12 @@ export class Sip2Session {
   /** Refuses with the wrong-PIN message when a PIN was sent and is wrong. */
   private async requirePin(municipality: string, identifier: string, pin: string | undefined): Promise<void> {
     if (pin === undefined || pin === '') return
-    const patron = await findPatronByCardOrCpr(this.services.db, this.services.cprVault, municipality, identifier)
+    const patron = await findPatronByCardOrCpr(
+      this.services.db,
+      this.services.cprVault,
+      municipality,
+      identifier,
+    )
     if (!patron) throw new RefusalError('unknown-patron')
     if (!(await this.pinOk(patron, identifier, pin))) throw new WrongPinError()
   }
@@ -739,7 +744,12 @@ export class Sip2Session {
       const reservation =
         request.holdMode === '*'
           ? await db.transaction().execute(async (trx) => {
-              const patron = await findPatronByCardOrCpr(trx, this.services.cprVault, input.municipality, input.patron)
+              const patron = await findPatronByCardOrCpr(
+                trx,
+                this.services.cprVault,
+                input.municipality,
+                input.patron,
+              )
               if (!patron) throw new RefusalError('unknown-patron')
               return (
                 (await trx
@@ -816,7 +826,12 @@ export class Sip2Session {
   /** 01: the machine kept the card; the patron is blocked until staff lift it (once, however often sent). */
   private async blockPatron(account: Sip2Account, request: BlockPatronRequest, now: Date): Promise<void> {
     await this.services.db.transaction().execute(async (trx) => {
-      const patron = await findPatronByCardOrCpr(trx, this.services.cprVault, account.municipality, request.patronIdentifier)
+      const patron = await findPatronByCardOrCpr(
+        trx,
+        this.services.cprVault,
+        account.municipality,
+        request.patronIdentifier,
+      )
       if (!patron) return
       await trx.selectFrom('patrons').select('id').where('id', '=', patron.id).forUpdate().execute()
       const existing = await trx

@@ -206,7 +206,10 @@ ${errorSummary(t, errors)}
           })
           return registered
         })
-        await setFlash(db, context.session, { kind: 'ok', text: t.registered(patron.name, cardText(withCpr(cprVault, patron))) })
+        await setFlash(db, context.session, {
+          kind: 'ok',
+          text: t.registered(patron.name, cardText(withCpr(cprVault, patron))),
+        })
         return reply.redirect(`${context.base}/laanere/${patron.id}`, 303)
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error
@@ -276,7 +279,8 @@ ${errorSummary(t, errors)}
         else birthDate = values.birthDate
       }
       if (values.cpr === '' && values.birthDate === '') add('cpr', t.cprOrBirth)
-      if (cpr !== undefined && (await findPatronByCardOrCpr(db, cprVault, municipality, cpr))) add('cpr', t.cprTaken)
+      if (cpr !== undefined && (await findPatronByCardOrCpr(db, cprVault, municipality, cpr)))
+        add('cpr', t.cprTaken)
     } else if (kind === 'udlaending') {
       if (values.birthDate === '') add('birthDate', t.required(t.birthDate))
       else if (!isLocalDate(values.birthDate)) add('birthDate', t.invalidBirthDate)

@@ -169,7 +169,9 @@ ${errorSummary(t, errors)}
       if (identifier === '') errors.push({ field: 'identifier', text: t.required(t.cardOrCpr) })
       if (reason === '') errors.push({ field: 'reason', text: t.required(t.reason) })
       const patron =
-        errors.length === 0 ? await findPatronByCardOrCpr(db, cprVault, context.library.code, identifier) : undefined
+        errors.length === 0
+          ? await findPatronByCardOrCpr(db, cprVault, context.library.code, identifier)
+          : undefined
       if (errors.length === 0 && !patron) errors.push({ field: 'identifier', text: t.unknownPatron })
       if (!patron || errors.length > 0) {
         return render(

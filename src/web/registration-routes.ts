@@ -326,7 +326,9 @@ ${errors.length > 0 && html`<div class="flash error" role="alert"><p>${r.fixErro
             guardianId: guardian.id,
             createdAt: now,
           })
-          .onConflict((oc) => oc.columns(['municipality', 'cprHash']).where('status', '=', 'pending').doNothing())
+          .onConflict((oc) =>
+            oc.columns(['municipality', 'cprHash']).where('status', '=', 'pending').doNothing(),
+          )
           .execute()
         return show(
           request,
