@@ -4,16 +4,18 @@ import { DROP_EMPTY_PLAINTEXT_CPR } from '../db/migrations/0013-cpr-protection.t
 import type { CprVault } from './cpr-vault.ts'
 
 const TABLES = [
-  { table: 'patrons', key: 'id' },
-  { table: 'debtors', key: 'id' },
-  { table: 'verified_identities', key: 'token_hash' },
-  { table: 'pending_registrations', key: 'id' },
+  { table: 'patrons', key: 'id', type: 'integer' },
+  { table: 'debtors', key: 'id', type: 'integer' },
+  { table: 'verified_identities', key: 'token_hash', type: 'text' },
+  { table: 'pending_registrations', key: 'id', type: 'integer' },
 ] as const
+
+const BATCH = 5000
 
 /**
  * Encrypts and hashes the plaintext CPR numbers a data folder from before migration 0013 still holds, then
  * drops the plaintext columns. Run at every start (a no-op once the columns are gone); one transaction,
- * so a failure leaves the plaintext where it was and nothing is lost.
+ * so a failure leaves the plaintext where it was and nothing is lost. Returns the number of rows sealed.
  */
 export async function sealPlaintextCpr(db: Db, vault: CprVault): Promise<number> {
   const { rows } = await sql<{ table: string }>`
@@ -25,18 +27,22 @@ export async function sealPlaintextCpr(db: Db, vault: CprVault): Promise<number>
   const withPlaintext = new Set(rows.map((r) => r.table))
   return db.transaction().execute(async (trx) => {
     let sealed = 0
-    for (const { table, key } of TABLES) {
+    for (const { table, key, type } of TABLES) {
       if (!withPlaintext.has(table)) continue
-      const plain = await sql<{ key: string | number; cpr: string }>`
-        select ${sql.ref(key)} as key, cpr from ${sql.table(table)} where cpr is not null for update
-      `.execute(trx)
-      for (const row of plain.rows) {
-        await sql`
-          update ${sql.table(table)}
-          set cpr_hash = ${vault.hash(row.cpr)}, cpr_encrypted = ${vault.encrypt(row.cpr)}, cpr = null
-          where ${sql.ref(key)} = ${row.key}
+      for (;;) {
+        const plain = await sql<{ key: string; cpr: string }>`
+          select ${sql.ref(key)}::text as key, cpr from ${sql.table(table)} where cpr is not null
+          limit ${BATCH} for update
         `.execute(trx)
-        sealed++
+        if (plain.rows.length === 0) break
+        await sql`
+          update ${sql.table(table)} t
+          set cpr_hash = v.hash, cpr_encrypted = v.encrypted, cpr = null
+          from unnest(${plain.rows.map((r) => r.key)}::text[], ${plain.rows.map((r) => vault.hash(r.cpr))}::text[],
+                      ${plain.rows.map((r) => vault.encrypt(r.cpr))}::text[]) as v(key, hash, encrypted)
+          where t.${sql.ref(key)} = v.key::${sql.raw(type)}
+        `.execute(trx)
+        sealed += plain.rows.length
       }
     }
     await sql.raw(DROP_EMPTY_PLAINTEXT_CPR).execute(trx)
