@@ -1,6 +1,8 @@
 import pg from 'pg'
 import { openDatabase } from '../src/db/database.ts'
 import { migrateToLatest } from '../src/db/migrate.ts'
+import { sealPlaintextCpr } from '../src/patrons/cpr-at-rest.ts'
+import { createCprVault } from '../src/patrons/cpr-vault.ts'
 import { PolicyCatalog } from '../src/policy/policy-catalog.ts'
 import { readPolicyFiles } from '../src/policy/policy-files.ts'
 import { isBankDay } from '../src/receivables/bank-days.ts'
@@ -158,6 +160,8 @@ export async function ensureBenchData(
     try {
       const applied = await migrateToLatest(handle.db as never)
       if (applied.length > 0) log(`migrated ${database}: ${applied.join(', ')}`)
+      const sealed = await sealPlaintextCpr(handle.db, createCprVault())
+      if (sealed > 0) log(`encrypted ${sealed} CPR numbers of ${database}`)
     } finally {
       await handle.close()
     }
@@ -453,7 +457,9 @@ async function load(
   log(`dropped ${indexes.length} secondary indexes for the load`)
 
   // Patrons: every 4th a child (0–17 years), half of those with a guardian (the adult just before);
-  // adults 18–90, half of them with a CPR number. Card numbers are 10 digits.
+  // adults 18–90, half of them with a CPR number. Card numbers are 10 digits. The CPR numbers are made in
+  // clear in a column of the earlier schema, then encrypted and hashed as a start of the service would.
+  await step('patrons: plaintext CPR column for the load', 'alter table patrons add column cpr text')
   await step(
     'patrons',
     `insert into patrons (id, municipality, card_number, cpr, birth_date, name, pin_hash, email, phone,
@@ -484,6 +490,18 @@ async function load(
       where id in (select id from (select id, row_number() over (partition by cpr order by id) as n
                                      from patrons where cpr is not null) s where n > 1)`,
   )
+  {
+    const t = performance.now()
+    const handle = await openDatabase({ url })
+    try {
+      const sealed = await sealPlaintextCpr(handle.db, createCprVault())
+      log(
+        `patrons: ${sealed.toLocaleString('en')} CPR numbers encrypted (${((performance.now() - t) / 1000).toFixed(1)} s)`,
+      )
+    } finally {
+      await handle.close()
+    }
+  }
 
   // Items: the material mix of a public library, about three copies per title, 60 % with their own price,
   // audiobooks of several discs, a few interlibrary loans, and the odd-numbered newspapers and bound

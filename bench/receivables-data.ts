@@ -657,9 +657,9 @@ export async function loadReceivables(
     ]
     const debtors: Job = [
       'receivables: debtors',
-      `insert into debtors (id, municipality, patron_id, cpr, name, digital_post, credit)
+      `insert into debtors (id, municipality, patron_id, cpr_hash, cpr_encrypted, name, digital_post, credit)
      select ${DEBTOR_ID_OFFSET} + p.id, ${M}, p.id,
-            p.cpr,
+            p.cpr_hash, p.cpr_encrypted,
             p.name, p.digital_post, coalesce(po.credit, 0)
        from (select distinct debtor_patron from bench_claims) d join patrons p on p.id = d.debtor_patron
        left join (select debtor_id, sum(amount)::int as credit from payouts where status = 'pending'

@@ -29,7 +29,7 @@ export async function runWebBench(url: string): Promise<WebFigures> {
     const services = await createServices({ db: handle.db, clock: systemClock, config: undefined })
     const card = `webbench-${Date.now()}`
     await handle.db.transaction().execute(async (trx) => {
-      await registerPatron(trx, {
+      await registerPatron(trx, services.cprVault, {
         municipality: MUNICIPALITY,
         cardNumber: card,
         birthDate: '1980-01-01',

@@ -279,7 +279,7 @@ sessions
       let owner: Parameters<typeof revokeSessions>[2] = { all: true }
       if (options.patron !== undefined) {
         const { findPatronByCardOrCpr } = await import('./patrons/patron-repository.ts')
-        const patron = await findPatronByCardOrCpr(services.db, municipality, options.patron)
+        const patron = await findPatronByCardOrCpr(services.db, services.cprVault, municipality, options.patron)
         if (!patron) throw new ValidationError('patron', `no patron ${options.patron} in ${municipality}`)
         owner = { patronId: patron.id }
       } else if (options.staff !== undefined) {
@@ -372,16 +372,18 @@ receivables
       const rows = await services.db
         .selectFrom('payouts')
         .innerJoin('debtors', 'debtors.id', 'payouts.debtorId')
-        .select(['payouts.id', 'debtors.cpr', 'debtors.name', 'payouts.amount', 'payouts.reason'])
+        .select(['payouts.id', 'debtors.cprEncrypted', 'debtors.name', 'payouts.amount', 'payouts.reason'])
         .where('payouts.municipality', '=', options.municipality)
         .where('payouts.status', '=', 'paid-out')
         .where('payouts.paidOutOn', '=', options.date)
         .orderBy('payouts.id')
         .execute()
       const quote = (v: string | null) => `"${(v ?? '').replaceAll('"', '""')}"`
+      const cpr = (encrypted: string | null) =>
+        encrypted === null ? '' : services.cprVault.decrypt(encrypted)
       console.log('udbetaling;cpr;navn;beloeb_oere;tekst')
       for (const r of rows)
-        console.log([r.id, r.cpr ?? '', quote(r.name), r.amount, quote(r.reason)].join(';'))
+        console.log([r.id, cpr(r.cprEncrypted), quote(r.name), r.amount, quote(r.reason)].join(';'))
     })
   })
 receivables
@@ -400,7 +402,7 @@ receivables
           'claims.paymentId',
           'claims.legalKind',
           'claims.title',
-          'debtors.cpr',
+          'debtors.cprEncrypted',
           'debtors.name',
           'transfers.amount',
         ])
@@ -409,10 +411,12 @@ receivables
         .orderBy('transfers.id')
         .execute()
       const quote = (v: string | null) => `"${(v ?? '').replaceAll('"', '""')}"`
+      const cpr = (encrypted: string | null) =>
+        encrypted === null ? '' : services.cprVault.decrypt(encrypted)
       console.log('betalings_id;kravtype;tekst;cpr;navn;beloeb_oere')
       for (const r of rows) {
         console.log(
-          [r.paymentId, r.legalKind, quote(r.title), r.cpr ?? '', quote(r.name), r.amount].join(';'),
+          [r.paymentId, r.legalKind, quote(r.title), cpr(r.cprEncrypted), quote(r.name), r.amount].join(';'),
         )
       }
     })

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
+import { type CprKey, DEVELOPMENT_CPR_KEY, parseCprKey } from './patrons/cpr-vault.ts'
 import { ValidationError } from './shared/errors.ts'
 
 export interface Config {
@@ -13,6 +14,9 @@ export interface Config {
   /** Staff calls carry this key in the `x-api-key` header until the web issue brings real logins. */
   readonly apiKey: string
   readonly apiKeyIsDefault: boolean
+  /** Encrypts CPR numbers at rest and keys their look-up hash (LAAN_CPR_KEY, 32 bytes in hex or base64). */
+  readonly cprKeys: readonly CprKey[]
+  readonly cprKeyIsDefault: boolean
   readonly logLevel: string
   readonly scheduler: boolean
   readonly demoData: boolean
@@ -76,6 +80,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboxDir: env.LAAN_OUTBOX_DIR ?? join(env.LAAN_DATA_DIR ?? './data', 'outbox'),
     apiKey: env.LAAN_API_KEY ?? DEFAULT_API_KEY,
     apiKeyIsDefault: env.LAAN_API_KEY === undefined,
+    cprKeys: cprKeys(env.LAAN_CPR_KEY),
+    cprKeyIsDefault: !env.LAAN_CPR_KEY,
     logLevel: env.LOG_LEVEL ?? 'info',
     scheduler: parseFlag(env.LAAN_SCHEDULER, true),
     demoData: parseFlag(env.LAAN_DEMO_DATA, true),
@@ -116,4 +122,11 @@ function tlsFiles(env: NodeJS.ProcessEnv): Pick<Config, 'tlsKeyFile' | 'tlsCertF
     )
   }
   return { tlsKeyFile, tlsCertFile }
+}
+
+function cprKeys(value: string | undefined): readonly CprKey[] {
+  if (value === undefined || value === '') return [DEVELOPMENT_CPR_KEY]
+  const key = parseCprKey(value)
+  if (key === null) throw new ValidationError('LAAN_CPR_KEY', '32 bytes, as 64 hex digits or in base64')
+  return [{ version: 1, key }]
 }

@@ -49,6 +49,9 @@ async function prepare(services: Services, config: Config, log: FastifyBaseLogge
   if (config.apiKeyIsDefault) {
     log.warn('LAAN_API_KEY is not set: staff calls accept the development key "laan-dev-key"')
   }
+  if (config.cprKeyIsDefault) {
+    log.warn('LAAN_CPR_KEY is not set: CPR numbers are encrypted with the public development key')
+  }
   if (config.demoData) {
     const started = Date.now()
     const seeded = (await seedDemoData(services)).filter((r) => r.seeded)

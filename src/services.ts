@@ -11,6 +11,8 @@ import { type NightlyOptions, runNightly } from './jobs/nightly-job.ts'
 import { createNoticeAdapters } from './notices/notice-channels.ts'
 import { deliverDueNotices } from './notices/notice-delivery.ts'
 import { queueHoldNotices, queueLoanNotices } from './notices/notice-job.ts'
+import { sealPlaintextCpr } from './patrons/cpr-at-rest.ts'
+import { type CprVault, createCprVault } from './patrons/cpr-vault.ts'
 import { PolicyCatalog } from './policy/policy-catalog.ts'
 import { readPolicyFiles } from './policy/policy-files.ts'
 import { loadPolicies, syncPolicies } from './policy/policy-repository.ts'
@@ -37,6 +39,8 @@ export interface ServiceDeps {
   policies?: readonly Policy[] | undefined
   /** Receivables policy versions; by default the files in policies/receivables/. */
   receivablesPolicies?: readonly ReceivablesPolicy[] | undefined
+  /** Encrypts and hashes CPR numbers; by default from the configuration's key, else the development key. */
+  cprVault?: CprVault | undefined
 }
 
 /**
@@ -47,15 +51,17 @@ export interface ServiceDeps {
 export async function createServices(deps: ServiceDeps) {
   const { db, clock } = deps
   await migrateToLatest(db as never)
+  const cprVault = deps.cprVault ?? createCprVault(deps.config?.cprKeys)
+  await sealPlaintextCpr(db, cprVault)
   await syncPolicies(db, deps.policies ?? readPolicyFiles())
   const policies = new PolicyCatalog(await loadPolicies(db))
   const receivablesCatalog = new ReceivablesCatalog(deps.receivablesPolicies ?? readReceivablesPolicyFiles())
   const library = createLibraryLedger(policies)
-  const receivables = createReceivablesService({ catalog: receivablesCatalog, library, clock })
+  const receivables = createReceivablesService({ catalog: receivablesCatalog, library, clock, cprVault })
   await receivables.syncIssuers(db)
   const claimActions = createClaimActions({ receivables, library, clock })
-  const circulation = createCirculationService({ policies, clock, handOver: receivables.handOver })
-  const fees = createFeeService({ policies, clock, receivables })
+  const circulation = createCirculationService({ policies, clock, handOver: receivables.handOver, cprVault })
+  const fees = createFeeService({ policies, clock, receivables, cprVault })
 
   /** The night's run for a municipality: the library's steps, then the receivables'. */
   async function nightly(municipality: string, date: LocalDate, options?: NightlyOptions) {
@@ -135,14 +141,21 @@ export async function createServices(deps: ServiceDeps) {
     const outboxDir = deps.config?.outboxDir
     const bills =
       outboxDir !== undefined && receivablesCatalog.has(municipality)
-        ? await deliverPendingBills(db, receivablesCatalog, municipality, outboxDir, {
+        ? await deliverPendingBills(db, receivablesCatalog, cprVault, municipality, outboxDir, {
             ...(options.onBills ? { onProgress: options.onBills } : {}),
           })
         : null
     const notices =
       channels && policies.has(municipality)
         ? await deliverDueNotices(
-            { db, policies, receivablesCatalog, adaptersFor: channels.adaptersFor, now: () => clock.now() },
+            {
+              db,
+              policies,
+              receivablesCatalog,
+              adaptersFor: channels.adaptersFor,
+              now: () => clock.now(),
+              cprVault,
+            },
             municipality,
           )
         : null
@@ -153,6 +166,7 @@ export async function createServices(deps: ServiceDeps) {
     db,
     clock,
     config: deps.config,
+    cprVault,
     policies,
     receivablesCatalog,
     circulation,

@@ -6,7 +6,8 @@ import { overdueChargeFor } from '../fees/charge-builders.ts'
 import { chargesOfLoan, insertCharges, recordRefund } from '../fees/charge-repository.ts'
 import { evaluateFeeBlocks } from '../fees/fee-block-service.ts'
 import { refundsPaidReplacement } from '../fees/refund-rules.ts'
-import { findPatronByCardOrCpr, isBlocked } from '../patrons/patron-repository.ts'
+import type { CprVault } from '../patrons/cpr-vault.ts'
+import { cprLookup, findPatronByCardOrCpr, isBlocked } from '../patrons/patron-repository.ts'
 import type { PolicyCatalog } from '../policy/policy-catalog.ts'
 import type { Policy } from '../policy/policy-schema.ts'
 import type { ChargeHandOver } from '../receivables/receivables-port.ts'
@@ -33,6 +34,7 @@ export interface CirculationDeps {
   clock: Clock
   /** Where new, cancelled and refunded charges go: the municipality's receivables. */
   handOver: ChargeHandOver
+  cprVault: CprVault
 }
 
 export interface CheckoutInput {
@@ -103,10 +105,10 @@ function loanItem(item: ItemRow): LoanItem {
 }
 
 export function createCirculationService(deps: CirculationDeps) {
-  const { policies, clock, handOver } = deps
+  const { policies, clock, handOver, cprVault } = deps
 
   async function requirePatron(trx: Trx, municipality: string, identifier: string): Promise<PatronRow> {
-    const patron = await findPatronByCardOrCpr(trx, municipality, identifier)
+    const patron = await findPatronByCardOrCpr(trx, cprVault, municipality, identifier)
     if (!patron) throw new RefusalError('unknown-patron')
     return patron
   }
@@ -168,7 +170,7 @@ export function createCirculationService(deps: CirculationDeps) {
 
   async function refuseUnknown(trx: Trx, input: CheckoutInput): Promise<never> {
     // Refusal order: an unknown patron before an unknown item.
-    const patron = await findPatronByCardOrCpr(trx, input.municipality, input.patron)
+    const patron = await findPatronByCardOrCpr(trx, cprVault, input.municipality, input.patron)
     throw new RefusalError(patron ? 'unknown-item' : 'unknown-patron')
   }
 
@@ -176,7 +178,14 @@ export function createCirculationService(deps: CirculationDeps) {
   async function checkout(trx: Trx, input: CheckoutInput): Promise<CheckoutResult> {
     const at = input.at ?? clock.now()
     const plan = planCheckout(
-      await findItemForCheckout(trx, input.municipality, input.item, input.patron, true),
+      await findItemForCheckout(
+        trx,
+        input.municipality,
+        input.item,
+        input.patron,
+        cprLookup(cprVault, input.patron),
+        true,
+      ),
       input,
       at,
     )
@@ -246,7 +255,14 @@ export function createCirculationService(deps: CirculationDeps) {
   async function checkoutWithoutLocks(db: Trx, input: CheckoutInput): Promise<CheckoutResult | undefined> {
     const at = input.at ?? clock.now()
     const plan = planCheckout(
-      await findItemForCheckout(db, input.municipality, input.item, input.patron, false),
+      await findItemForCheckout(
+        db,
+        input.municipality,
+        input.item,
+        input.patron,
+        cprLookup(cprVault, input.patron),
+        false,
+      ),
       input,
       at,
     )

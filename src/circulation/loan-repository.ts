@@ -1,6 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Database, ItemRow, LoanRow } from '../db/schema.ts'
-import { asCpr } from '../patrons/patron-repository.ts'
 
 type Trx = Kysely<Database>
 
@@ -27,6 +26,8 @@ export async function findItemForCheckout(
   municipality: string,
   barcode: string,
   patronIdentifier: string,
+  /** cprLookup of the identifier (src/patrons/patron-repository.ts). */
+  patronCprHash: string,
   lock: boolean,
 ): Promise<ItemForCheckout | undefined> {
   // Written in SQL rather than built: it runs on every check-out, and building costs more than sending.
@@ -41,7 +42,7 @@ export async function findItemForCheckout(
         exists (select 1 from blocks where blocks.patron_id = patrons.id and blocks.until_at is null) as blocked
       from patrons
       where patrons.municipality = items.municipality
-        and (patrons.card_number = ${patronIdentifier} or patrons.cpr = ${asCpr(patronIdentifier)})
+        and (patrons.card_number = ${patronIdentifier} or patrons.cpr_hash = ${patronCprHash})
       order by patrons.card_number = ${patronIdentifier} desc
       limit 1
     ) borrower on true

@@ -10,6 +10,7 @@ import * as web from './migrations/0008-web.ts'
 import * as staffDesk from './migrations/0009-staff-desk.ts'
 import * as registration from './migrations/0010-registration.ts'
 import * as guardianIndexes from './migrations/0011-guardian-indexes.ts'
+import * as cprProtection from './migrations/0013-cpr-protection.ts'
 import * as accessControl from './migrations/0014-access-control.ts'
 
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0009-staff-desk': staffDesk,
   '0010-registration': registration,
   '0011-guardian-indexes': guardianIndexes,
+  '0013-cpr-protection': cprProtection,
   '0014-access-control': accessControl,
 }
 
@@ -44,4 +46,11 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
     )
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
+
+/** Brings the schema up to and including `last` only: an older version's database, for upgrade tests. */
+export async function migrateTo(db: Kysely<unknown>, last: string): Promise<void> {
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true })
+  const { error } = await migrator.migrateTo(last)
+  if (error) throw error
 }

@@ -22,7 +22,10 @@ export interface PatronTable {
   id: Generated<number>
   municipality: string
   cardNumber: string
-  cpr: string | null
+  /** HMAC of the CPR number (src/patrons/cpr-vault.ts): how a patron is found by CPR. */
+  cprHash: string | null
+  /** The CPR number, AES-256-GCM; decrypted only where it is shown or sent (Digital Post). */
+  cprEncrypted: string | null
   birthDate: DateColumn
   name: string
   pinHash: string | null
@@ -227,7 +230,8 @@ export interface DebtorTable {
   id: Generated<number>
   municipality: string
   patronId: number | null
-  cpr: string | null
+  cprHash: string | null
+  cprEncrypted: string | null
   name: string
   digitalPost: Generated<boolean>
   credit: Generated<number>
@@ -490,7 +494,8 @@ export interface ApiKeyTable {
 export interface VerifiedIdentityTable {
   tokenHash: string
   municipality: string
-  cpr: string
+  cprHash: string
+  cprEncrypted: string
   birthDate: DateColumn
   name: string
   expiresAt: Timestamp
@@ -500,7 +505,8 @@ export interface VerifiedIdentityTable {
 export interface PendingRegistrationTable {
   id: Generated<number>
   municipality: string
-  cpr: string
+  cprHash: string
+  cprEncrypted: string
   birthDate: DateColumn
   name: string
   pinHash: string

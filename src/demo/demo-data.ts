@@ -1,10 +1,11 @@
-import { hash as argon2Hash } from '@node-rs/argon2'
 import type { Kysely } from 'kysely'
 import { MATERIAL_TYPES, type MaterialType } from '../catalogue/material-types.ts'
 import type { Database, NewItem } from '../db/schema.ts'
+import type { CprVault } from '../patrons/cpr-vault.ts'
 import { hashPin, registerPatron } from '../patrons/patron-service.ts'
 import type { Services } from '../services.ts'
 import { kroner } from '../shared/money.ts'
+import { hashSecret } from '../shared/password-hash.ts'
 import { addDays, instantOfLocal, localDateOf } from '../shared/time.ts'
 import { DEMO_TITLES, seededRandom } from './demo-catalogue.ts'
 
@@ -119,9 +120,16 @@ export function demoItems(municipality: string, prefix: number): NewItem[] {
   return items
 }
 
-async function insertPatrons(trx: Trx, municipality: string, prefix: number, pinHash: string, at: Date) {
+async function insertPatrons(
+  trx: Trx,
+  cprVault: CprVault,
+  municipality: string,
+  prefix: number,
+  pinHash: string,
+  at: Date,
+) {
   for (const [index, patron] of DEMO_PATRONS.entries()) {
-    await registerPatron(trx, {
+    await registerPatron(trx, cprVault, {
       municipality,
       at,
       cardNumber: demoCardNumber(prefix, index + 1),
@@ -208,13 +216,13 @@ export async function seedDemoData(services: Services): Promise<DemoSeedResult[]
       continue
     }
     pinHash ??= await hashPin(DEMO_PIN)
-    sip2PasswordHash ??= await argon2Hash(DEMO_SIP2_PASSWORD)
+    sip2PasswordHash ??= await hashSecret(DEMO_SIP2_PASSWORD)
     const sip2Hash = sip2PasswordHash
     const prefix = prefixOf(municipality, municipalities)
     const items = demoItems(municipality, prefix)
     const hash = pinHash
     const loans = await services.db.transaction().execute(async (trx) => {
-      await insertPatrons(trx, municipality, prefix, hash, services.clock.now())
+      await insertPatrons(trx, services.cprVault, municipality, prefix, hash, services.clock.now())
       await insertItems(trx, items)
       await trx
         .insertInto('sip2Accounts')

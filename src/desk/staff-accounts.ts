@@ -2,10 +2,10 @@
 // machines' accounts) and roles. `desk` serves patrons at the counter, `finance` annuls and writes down
 // charges and decides appeals, `administrator` may do everything.
 
-import { hash, verify } from '@node-rs/argon2'
 import type { Db } from '../db/database.ts'
 import type { StaffRole } from '../db/schema.ts'
 import { ValidationError } from '../shared/errors.ts'
+import { hashSecret, verifySecret } from '../shared/password-hash.ts'
 
 export const STAFF_ROLES: readonly StaffRole[] = ['desk', 'finance', 'administrator']
 
@@ -74,7 +74,7 @@ export async function addStaffAccount(
       municipality: input.municipality,
       login,
       name: input.name.trim(),
-      passwordHash: options.passwordHash ?? (await hash(input.password)),
+      passwordHash: options.passwordHash ?? (await hashSecret(input.password)),
       roles: [...input.roles],
     })
     .returning(['id', 'municipality', 'login', 'name', 'roles'])
@@ -96,10 +96,10 @@ export async function verifyStaffLogin(
     .executeTakeFirst()
   if (!row || password === '') {
     // As long as a real check, so that the answer's timing does not tell which logins exist.
-    await hash(password || 'x')
+    await hashSecret(password || 'x')
     return null
   }
-  const ok = await verify(row.passwordHash, password).catch(() => false)
+  const ok = await verifySecret(row.passwordHash, password)
   if (!ok) return null
   const { passwordHash: _, ...account } = row
   return account

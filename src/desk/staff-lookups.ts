@@ -3,6 +3,7 @@
 // patron's page opens only after a look-up of one's own within LOOKUP_VALID_MINUTES.
 
 import type { Db } from '../db/database.ts'
+import { type CprVault, withCpr } from '../patrons/cpr-vault.ts'
 
 /** How long a look-up opens the patron's page to the staff member who made it (assumed). */
 export const LOOKUP_VALID_MINUTES = 60
@@ -39,8 +40,8 @@ export async function hasRecentLookup(
 }
 
 /** The newest look-ups of a municipality, with who and whom (for administrators). */
-export async function recentLookups(db: Db, municipality: string, limit = 100) {
-  return db
+export async function recentLookups(db: Db, vault: CprVault, municipality: string, limit = 100) {
+  const rows = await db
     .selectFrom('staffLookups')
     .innerJoin('staffAccounts', 'staffAccounts.id', 'staffLookups.staffId')
     .innerJoin('patrons', 'patrons.id', 'staffLookups.patronId')
@@ -51,7 +52,7 @@ export async function recentLookups(db: Db, municipality: string, limit = 100) {
       'staffAccounts.name as staffName',
       'staffAccounts.login as staffLogin',
       'patrons.cardNumber',
-      'patrons.cpr',
+      'patrons.cprEncrypted',
       'patrons.name as patronName',
     ])
     .where('staffLookups.municipality', '=', municipality)
@@ -59,4 +60,5 @@ export async function recentLookups(db: Db, municipality: string, limit = 100) {
     .orderBy('staffLookups.id', 'desc')
     .limit(limit)
     .execute()
+  return rows.map((row) => withCpr(vault, row))
 }

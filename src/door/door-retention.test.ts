@@ -11,7 +11,11 @@ after(async () => {
 
 async function scanAt(t: TestContext, municipality: string, local: string) {
   t.at(local)
-  const door = createDoorService({ policies: t.services.policies, clock: t.clock })
+  const door = createDoorService({
+    policies: t.services.policies,
+    clock: t.clock,
+    cprVault: t.services.cprVault,
+  })
   await t.tx((trx) => door.scan(trx, { municipality, card: 'K1', location: 'Valby' }))
 }
 

@@ -50,7 +50,11 @@ const view = (entry: DoorEntry) => ({ ...entry, at: formatLocalInstant(entry.at)
 
 /** The door's card reader at staffless opening hours, and its entry log for staff. */
 export const doorRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { services }) => {
-  const door = createDoorService({ policies: services.policies, clock: services.clock })
+  const door = createDoorService({
+    policies: services.policies,
+    clock: services.clock,
+    cprVault: services.cprVault,
+  })
 
   app.post(
     '/door/scans',

@@ -70,9 +70,9 @@ describe('the entry log', () => {
     // An unknown card: masked whatever it is.
     assert.equal(loggedCard('1234567890', null), '123456****')
     // A patron's own card number, whichever card was scanned.
-    assert.equal(loggedCard('0103901234', { cardNumber: 'K-100200', cpr: '0103901234' }), 'K-100200')
+    assert.equal(loggedCard('0103901234', { cardNumber: 'K-100200', cardIsCpr: false }), 'K-100200')
     // A patron registered with CPR only has the CPR as card number: masked.
-    assert.equal(loggedCard('0103901234', { cardNumber: '0103901234', cpr: '0103901234' }), '010390****')
-    assert.equal(loggedCard('010390-1234', { cardNumber: '0103901234', cpr: '0103901234' }), '010390****')
+    assert.equal(loggedCard('0103901234', { cardNumber: '0103901234', cardIsCpr: true }), '010390****')
+    assert.equal(loggedCard('010390-1234', { cardNumber: '0103901234', cardIsCpr: true }), '010390****')
   })
 })

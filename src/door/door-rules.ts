@@ -73,10 +73,8 @@ export function maskedCard(card: string): string {
  */
 export function loggedCard(
   scanned: string,
-  patron: { cardNumber: string; cpr: string | null } | null,
+  patron: { cardNumber: string; cardIsCpr: boolean } | null,
 ): string {
   if (patron === null) return maskedCard(scanned)
-  const digits = patron.cardNumber.replace(/^(\d{6})-(\d{4})$/, '$1$2')
-  if (patron.cpr !== null && digits === patron.cpr) return maskedCard(patron.cardNumber)
-  return patron.cardNumber
+  return patron.cardIsCpr ? maskedCard(patron.cardNumber) : patron.cardNumber
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts'
+import type { CprVault } from '../patrons/cpr-vault.ts'
 import { findPatronByCardOrCpr } from '../patrons/patron-repository.ts'
 import type { PolicyCatalog } from '../policy/policy-catalog.ts'
 import type { Policy } from '../policy/policy-schema.ts'
@@ -42,7 +43,7 @@ export interface DoorEntryQuery {
   limit?: number | undefined
 }
 
-export function createDoorService(deps: { policies: PolicyCatalog; clock: Clock }) {
+export function createDoorService(deps: { policies: PolicyCatalog; clock: Clock; cprVault: CprVault }) {
   const { policies, clock } = deps
 
   /** A card scanned at the door: the decision, logged. */
@@ -54,14 +55,21 @@ export function createDoorService(deps: { policies: PolicyCatalog; clock: Clock 
     const at = input.at ?? clock.now()
     const date = localDateOf(at)
     const policy = policies.inForce(input.municipality, date)
-    const patron = (await findPatronByCardOrCpr(trx, input.municipality, card)) ?? null
+    const patron = (await findPatronByCardOrCpr(trx, deps.cprVault, input.municipality, card)) ?? null
     const decision = decideDoorEntry({ patron, date, policy })
     const row = await trx
       .insertInto('doorEntries')
       .values({
         municipality: input.municipality,
         location,
-        card: loggedCard(card, patron),
+        card: loggedCard(
+          card,
+          patron && {
+            cardNumber: patron.cardNumber,
+            cardIsCpr:
+              patron.cprHash !== null && deps.cprVault.lookupHash(patron.cardNumber) === patron.cprHash,
+          },
+        ),
         at,
         opened: decision.open,
         reason: decision.reason,

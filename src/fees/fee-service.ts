@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { RefusalError } from '../circulation/refusal.ts'
 import type { ChargeRow, Database } from '../db/schema.ts'
+import type { CprVault } from '../patrons/cpr-vault.ts'
 import { findPatronByCardOrCpr } from '../patrons/patron-repository.ts'
 import type { PolicyCatalog } from '../policy/policy-catalog.ts'
 import type { PaymentChannel } from '../receivables/receivables-policy.ts'
@@ -31,9 +32,10 @@ export function createFeeService(deps: {
   policies: PolicyCatalog
   clock: Clock
   receivables: ReceivablesService
+  cprVault: CprVault
 }) {
   async function requirePatronId(trx: Trx, municipality: string, identifier: string): Promise<number> {
-    const patron = await findPatronByCardOrCpr(trx, municipality, identifier)
+    const patron = await findPatronByCardOrCpr(trx, deps.cprVault, municipality, identifier)
     if (!patron) throw new RefusalError('unknown-patron')
     return patron.id
   }

@@ -20,6 +20,7 @@ import { patronRoutes } from '../patrons/patron-routes.ts'
 import { policyRoutes } from '../policy/policy-routes.ts'
 import { receivablesRoutes } from '../receivables/receivables-routes.ts'
 import type { Services } from '../services.ts'
+import { logRedaction } from '../shared/log-redaction.ts'
 import { fbsRoutes } from '../sip2/fbs-routes.ts'
 import { sip2Routes } from '../sip2/sip2-routes.ts'
 import type { MitIdSettings } from '../web/mitid.ts'
@@ -139,7 +140,10 @@ async function refuseNulCharacters(request: FastifyRequest): Promise<void> {
 /** The HTTP transport over the services; routes open the transactions. */
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const serverOptions: FastifyServerOptions = {
-    logger: options.logger ?? false,
+    // Whatever the logger, secrets are kept out of it (src/shared/log-redaction.ts).
+    logger: options.logger
+      ? { ...(options.logger === true ? {} : options.logger), ...logRedaction() }
+      : false,
     // Errors met before routing (a bad URL, a path parameter over the length limit) get the same JSON answer.
     frameworkErrors: (error, _request, reply) => {
       const answer = errorAnswer(error)

@@ -59,7 +59,7 @@ async function seed(target: Target): Promise<void> {
   })
   await handle.db.transaction().execute(async (trx) => {
     for (let p = 0; p < 60; p++) {
-      await registerPatron(trx, {
+      await registerPatron(trx, services.cprVault, {
         municipality: 'kobenhavn',
         at: new Date('2026-03-02T10:00:00+01:00'),
         cardNumber: `c${p}`,

@@ -80,7 +80,12 @@ before(async () => {
       { cardNumber: 'cai', name: 'Cai Cort', phone: '20000002' },
     ]
     for (const p of patrons) {
-      await registerPatron(trx, { municipality: m, at: clock.now(), birthDate: '1990-03-01', ...p })
+      await registerPatron(trx, services.cprVault, {
+        municipality: m,
+        at: clock.now(),
+        birthDate: '1990-03-01',
+        ...p,
+      })
     }
     for (const [barcode, title] of [
       ['1', 'Kongens Fald'],

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/schema.ts'
+import type { CprVault } from '../patrons/cpr-vault.ts'
 import type { PolicyCatalog } from '../policy/policy-catalog.ts'
 import type { ReceivablesCatalog } from '../receivables/receivables-policy.ts'
 import { addDays, type LocalDate, localDateOf } from '../shared/time.ts'
@@ -25,6 +26,8 @@ export interface NoticeDeliveryDeps {
   receivablesCatalog: ReceivablesCatalog
   adaptersFor: (municipality: string) => NoticeAdapters
   now: () => Date
+  /** Decrypts the recipient's CPR number for Digital Post, when the message is built. */
+  cprVault: CprVault
 }
 
 export interface NoticeDeliveryResult {
@@ -177,13 +180,17 @@ async function record(
     if (!outcome.permanent) return
     const patron = await trx
       .selectFrom('patrons')
-      .select(['id', 'phone', 'cpr', 'digitalPost', 'email'])
+      .select(['id', 'phone', 'cprHash', 'digitalPost', 'email'])
       .where('id', '=', notice.patronId)
       .executeTakeFirstOrThrow()
     if (outcome.bounce && notice.channel === 'email') {
       await trx.updateTable('patrons').set({ emailBouncedAt: now }).where('id', '=', patron.id).execute()
     }
-    const next = fallbackChannel(notice.channel as NoticeChannel, outcome, patron)
+    const next = fallbackChannel(notice.channel as NoticeChannel, outcome, {
+      phone: patron.phone,
+      hasCpr: patron.cprHash !== null,
+      digitalPost: patron.digitalPost,
+    })
     if (next === null) return
     await enqueueNotices(trx, [
       {
@@ -205,9 +212,9 @@ async function record(
 export function fallbackChannel(
   failed: NoticeChannel,
   outcome: Extract<SendOutcome, { status: 'failed' }>,
-  patron: { phone: string | null; cpr: string | null; digitalPost: boolean },
+  patron: { phone: string | null; hasCpr: boolean; digitalPost: boolean },
 ): NoticeChannel | null {
-  const written: NoticeChannel = patron.digitalPost && patron.cpr !== null ? 'digital-post' : 'letter'
+  const written: NoticeChannel = patron.digitalPost && patron.hasCpr ? 'digital-post' : 'letter'
   if (failed === 'email' && outcome.bounce) return patron.phone !== null ? 'sms' : written
   if (failed === 'sms' && outcome.bounce) return written
   if (failed === 'digital-post') return 'letter'
@@ -228,24 +235,25 @@ async function messageOf(
       'patrons.name',
       'patrons.email',
       'patrons.phone',
-      'patrons.cpr',
+      'patrons.cprEncrypted',
       'patrons.language',
       'guardian.name as guardianName',
       'guardian.email as guardianEmail',
       'guardian.phone as guardianPhone',
-      'guardian.cpr as guardianCpr',
+      'guardian.cprEncrypted as guardianCprEncrypted',
     ])
     .where('patrons.id', '=', notice.patronId)
     .executeTakeFirstOrThrow()
   const toGuardian = notice.payload.recipient === 'guardian'
+  const cpr = (encrypted: string | null) => (encrypted === null ? null : deps.cprVault.decrypt(encrypted))
   const recipient = toGuardian
     ? {
         name: patron.guardianName ?? patron.name,
         email: patron.guardianEmail,
         phone: patron.guardianPhone,
-        cpr: patron.guardianCpr,
+        cpr: cpr(patron.guardianCprEncrypted),
       }
-    : { name: patron.name, email: patron.email, phone: patron.phone, cpr: patron.cpr }
+    : { name: patron.name, email: patron.email, phone: patron.phone, cpr: cpr(patron.cprEncrypted) }
   const today = localDateOf(now)
   const input = await templateInput(deps, notice, patron.name, patron.language, today)
   const rendered = renderNotice(input)

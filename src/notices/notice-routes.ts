@@ -23,7 +23,7 @@ const NoticeView = Type.Object({
 const STATUSES = ['queued', 'sent', 'failed'] as const
 
 export const noticeRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { services }) => {
-  const { db } = services
+  const { db, cprVault } = services
   const view = (n: {
     id: number
     cardNumber: string
@@ -72,7 +72,7 @@ export const noticeRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
     },
     async (request) => {
       const { municipality, patron } = request.params
-      const found = await findPatronByCardOrCpr(db, municipality, patron)
+      const found = await findPatronByCardOrCpr(db, cprVault, municipality, patron)
       if (!found) throw new RefusalError('unknown-patron')
       const rows = await db
         .selectFrom('notices')

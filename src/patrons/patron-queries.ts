@@ -105,7 +105,7 @@ export async function patronView(
     name: patron.name,
     birthDate: patron.birthDate,
     child: ageOn(patron.birthDate, today) < 18,
-    registeredWithCpr: patron.cpr !== null,
+    registeredWithCpr: patron.cprHash !== null,
     email: patron.email,
     phone: patron.phone,
     remindersOptIn: patron.remindersOptIn,

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database, NewPatron, PatronRow } from '../db/schema.ts'
+import type { CprVault } from './cpr-vault.ts'
 
 type Trx = Kysely<Database>
 
@@ -20,14 +21,18 @@ export async function findPatronByCard(
     .executeTakeFirst()
 }
 
-/** What a patron identifies with, at the desk or a machine, as the CPR number it may be (DDMMYY-SSSS → 10 digits). */
-export function asCpr(identifier: string): string {
-  return identifier.replace(/^(\d{6})-(\d{4})$/, '$1$2')
+/**
+ * The look-up hash of what a patron identifies with, at the desk or a machine, when it can be a CPR number
+ * (DDMMYYSSSS or DDMMYY-SSSS); otherwise a value no hash equals, so SQL can compare without a null case.
+ */
+export function cprLookup(vault: CprVault, identifier: string): string {
+  return vault.lookupHash(identifier) ?? '-'
 }
 
 /** Card or CPR number, as a patron identifies at the desk or a machine; a card number wins. */
 export async function findPatronByCardOrCpr(
   trx: Trx,
+  vault: CprVault,
   municipality: string,
   identifier: string,
 ): Promise<PatronRow | undefined> {
@@ -35,7 +40,9 @@ export async function findPatronByCardOrCpr(
     .selectFrom('patrons')
     .selectAll()
     .where('municipality', '=', municipality)
-    .where((eb) => eb.or([eb('cardNumber', '=', identifier), eb('cpr', '=', asCpr(identifier))]))
+    .where((eb) =>
+      eb.or([eb('cardNumber', '=', identifier), eb('cprHash', '=', cprLookup(vault, identifier))]),
+    )
     .orderBy(sql`card_number = ${identifier}`, 'desc')
     .limit(1)
     .executeTakeFirst()

@@ -61,7 +61,7 @@ const RegisterBody = Type.Object(
 )
 
 export const patronRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { services }) => {
-  const { db, fees, circulation, clock } = services
+  const { db, fees, circulation, clock, cprVault } = services
   const today = () => localDateOf(clock.now())
 
   app.post(
@@ -78,7 +78,7 @@ export const patronRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
     async (request, reply) => {
       const { municipality } = request.params
       const view = await db.transaction().execute(async (trx) => {
-        const patron = await registerPatron(trx, { ...request.body, municipality, at: clock.now() })
+        const patron = await registerPatron(trx, cprVault, { ...request.body, municipality, at: clock.now() })
         return patronView(trx, fees, patron, today())
       })
       return reply.status(201).send(view)
@@ -98,7 +98,7 @@ export const patronRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
     async (request) => {
       const { municipality, patron } = request.params
       return db.transaction().execute(async (trx) => {
-        const row = await findPatronByCardOrCpr(trx, municipality, patron)
+        const row = await findPatronByCardOrCpr(trx, cprVault, municipality, patron)
         if (!row) throw new RefusalError('unknown-patron')
         return patronView(trx, fees, row, today())
       })
@@ -121,7 +121,7 @@ export const patronRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app,
       const { municipality, patron } = request.params
       const body = request.body
       return db.transaction().execute(async (trx) => {
-        const row = await findPatronByCardOrCpr(trx, municipality, patron)
+        const row = await findPatronByCardOrCpr(trx, cprVault, municipality, patron)
         if (!row) throw new RefusalError('unknown-patron')
         const updated = await updatePatronContact(trx, row.id, body)
         return patronView(trx, fees, updated, today())

@@ -24,7 +24,7 @@ function field(promise: Promise<unknown>): Promise<string> {
 describe('registering patrons', () => {
   it('derives the birth date from a CPR number without a modulus-11 check digit and hashes the PIN with argon2', async () => {
     const patron = await t.tx((trx) =>
-      registerPatron(trx, {
+      registerPatron(trx, t.services.cprVault, {
         at: AT,
         municipality: 'naestved',
         cardNumber: 'k1',
@@ -33,7 +33,8 @@ describe('registering patrons', () => {
       }),
     )
     assert.equal(patron.birthDate, '1990-03-01')
-    assert.equal(patron.cpr, '0103901234')
+    assert.equal(t.services.cprVault.decrypt(patron.cprEncrypted ?? ''), '0103901234')
+    assert.equal(patron.cprHash, t.services.cprVault.hash('0103901234'))
     assert.match(patron.pinHash ?? '', /^\$argon2id\$/)
     assert.equal(await verifyPin(patron, '4321'), true)
     assert.equal(await verifyPin(patron, '1234'), false)
@@ -44,25 +45,41 @@ describe('registering patrons', () => {
     assert.equal(
       await field(
         t.tx((trx) =>
-          registerPatron(trx, { at: AT, municipality: m, cardNumber: 'k1', birthDate: '1990-01-01' }),
+          registerPatron(trx, t.services.cprVault, {
+            at: AT,
+            municipality: m,
+            cardNumber: 'k1',
+            birthDate: '1990-01-01',
+          }),
         ),
       ),
       'cardNumber',
     )
     assert.equal(
-      await field(t.tx((trx) => registerPatron(trx, { at: AT, municipality: m, cardNumber: 'k2' }))),
+      await field(
+        t.tx((trx) =>
+          registerPatron(trx, t.services.cprVault, { at: AT, municipality: m, cardNumber: 'k2' }),
+        ),
+      ),
       'birthDate',
     )
     assert.equal(
       await field(
-        t.tx((trx) => registerPatron(trx, { at: AT, municipality: m, cardNumber: 'k2', cpr: '3102901234' })),
+        t.tx((trx) =>
+          registerPatron(trx, t.services.cprVault, {
+            at: AT,
+            municipality: m,
+            cardNumber: 'k2',
+            cpr: '3102901234',
+          }),
+        ),
       ),
       'cpr',
     )
     assert.equal(
       await field(
         t.tx((trx) =>
-          registerPatron(trx, {
+          registerPatron(trx, t.services.cprVault, {
             at: AT,
             municipality: m,
             cardNumber: 'k2',
@@ -76,7 +93,7 @@ describe('registering patrons', () => {
     assert.equal(
       await field(
         t.tx((trx) =>
-          registerPatron(trx, {
+          registerPatron(trx, t.services.cprVault, {
             at: AT,
             municipality: m,
             cardNumber: 'k2',
@@ -93,12 +110,17 @@ describe('registering patrons', () => {
     const m = 'naestved'
     const at = new Date('2026-03-02T10:00:00+01:00')
     await t.tx((trx) =>
-      registerPatron(trx, { municipality: m, cardNumber: 'teen', birthDate: '2010-01-01', at }),
+      registerPatron(trx, t.services.cprVault, {
+        municipality: m,
+        cardNumber: 'teen',
+        birthDate: '2010-01-01',
+        at,
+      }),
     )
     assert.equal(
       await field(
         t.tx((trx) =>
-          registerPatron(trx, {
+          registerPatron(trx, t.services.cprVault, {
             municipality: m,
             cardNumber: 'kid',
             birthDate: '2018-01-01',
@@ -112,7 +134,7 @@ describe('registering patrons', () => {
     assert.equal(
       await field(
         t.tx((trx) =>
-          registerPatron(trx, {
+          registerPatron(trx, t.services.cprVault, {
             municipality: m,
             cardNumber: 'kid',
             birthDate: '2018-01-01',
@@ -124,7 +146,7 @@ describe('registering patrons', () => {
       'guardian',
     )
     const kid = await t.tx((trx) =>
-      registerPatron(trx, {
+      registerPatron(trx, t.services.cprVault, {
         municipality: m,
         cardNumber: 'kid',
         birthDate: '2018-01-01',

@@ -1,9 +1,10 @@
-import { hash, verify } from '@node-rs/argon2'
 import type { Kysely } from 'kysely'
 import type { Database, PatronRow, PatronType } from '../db/schema.ts'
 import { ValidationError } from '../shared/errors.ts'
+import { hashSecret, verifySecret } from '../shared/password-hash.ts'
 import { ageOn, isLocalDate, localDateOf } from '../shared/time.ts'
 import { birthDateFromCpr, InvalidCprError, normaliseCpr } from './cpr.ts'
+import type { CprVault } from './cpr-vault.ts'
 import { findPatronByCard, findPatronByCardOrCpr, insertPatron } from './patron-repository.ts'
 
 type Trx = Kysely<Database>
@@ -52,15 +53,19 @@ export interface PatronAddress {
 
 export async function hashPin(pin: string): Promise<string> {
   if (!/^\d{4,8}$/.test(pin)) throw new ValidationError('pin', 'a PIN has 4 to 8 digits')
-  return hash(pin)
+  return hashSecret(pin)
 }
 
 export async function verifyPin(patron: PatronRow, pin: string): Promise<boolean> {
   if (!patron.pinHash) return false
-  return verify(patron.pinHash, pin)
+  return verifySecret(patron.pinHash, pin)
 }
 
-export async function registerPatron(trx: Trx, input: RegisterPatronInput): Promise<PatronRow> {
+export async function registerPatron(
+  trx: Trx,
+  vault: CprVault,
+  input: RegisterPatronInput,
+): Promise<PatronRow> {
   const institution = input.patronType === 'institution'
   if (institution && input.cpr !== undefined)
     throw new ValidationError('cpr', 'an institution has no CPR number')
@@ -90,7 +95,7 @@ export async function registerPatron(trx: Trx, input: RegisterPatronInput): Prom
   let guardianId: number | null = null
   const todayForAge = localDateOf(input.at)
   if (input.guardian !== undefined) {
-    const guardian = await findPatronByCardOrCpr(trx, input.municipality, input.guardian)
+    const guardian = await findPatronByCardOrCpr(trx, vault, input.municipality, input.guardian)
     if (!guardian) throw new ValidationError('guardian', `no patron with card ${input.guardian}`)
     if (!input.trustGuardian && ageOn(guardian.birthDate, todayForAge) < 18)
       throw new ValidationError('guardian', 'the guardian must be an adult')
@@ -99,7 +104,8 @@ export async function registerPatron(trx: Trx, input: RegisterPatronInput): Prom
   return insertPatron(trx, {
     municipality: input.municipality,
     cardNumber,
-    cpr,
+    cprHash: cpr === null ? null : vault.hash(cpr),
+    cprEncrypted: cpr === null ? null : vault.encrypt(cpr),
     birthDate,
     name: input.name ?? cardNumber,
     pinHash: input.pinHash ?? (input.pin !== undefined ? await hashPin(input.pin) : null),

@@ -125,10 +125,17 @@ describe('deliverPendingBills', () => {
     )
     const dir = await outbox()
     const progress: number[] = []
-    const result = await deliverPendingBills(t.handle.db, t.services.receivablesCatalog, m, dir, {
-      batchSize: 2,
-      onProgress: (done) => progress.push(done),
-    })
+    const result = await deliverPendingBills(
+      t.handle.db,
+      t.services.receivablesCatalog,
+      t.services.cprVault,
+      m,
+      dir,
+      {
+        batchSize: 2,
+        onProgress: (done) => progress.push(done),
+      },
+    )
     assert.deepEqual(result, { delivered: 3, letters: 2, digitalPost: 1, failed: 0, skipped: 0 })
     assert.deepEqual(progress, [2, 3])
 
@@ -178,7 +185,13 @@ describe('deliverPendingBills', () => {
     assert.deepEqual(carried, await readFile(join(dir, pdfOf('dp'))))
     assert.ok(hasText(carried, claimOf.dp.paymentId), 'the message carries the payment ID in its PDF')
 
-    const again = await deliverPendingBills(t.handle.db, t.services.receivablesCatalog, m, dir)
+    const again = await deliverPendingBills(
+      t.handle.db,
+      t.services.receivablesCatalog,
+      t.services.cprVault,
+      m,
+      dir,
+    )
     assert.deepEqual(again, { delivered: 0, letters: 0, digitalPost: 0, failed: 0, skipped: 0 })
   })
 
@@ -186,10 +199,10 @@ describe('deliverPendingBills', () => {
     const { t } = await seeded()
     const first = await outbox()
     const second = await outbox()
-    await deliverPendingBills(t.handle.db, t.services.receivablesCatalog, m, first)
+    await deliverPendingBills(t.handle.db, t.services.receivablesCatalog, t.services.cprVault, m, first)
     const written = (await billRows(t)).flatMap((b) => b.documents)
     await t.handle.db.updateTable('bills').set({ deliveryStatus: 'pending', documents: '[]' }).execute()
-    await deliverPendingBills(t.handle.db, t.services.receivablesCatalog, m, second)
+    await deliverPendingBills(t.handle.db, t.services.receivablesCatalog, t.services.cprVault, m, second)
     for (const path of written) {
       if (path.startsWith('note: ')) continue
       assert.deepEqual(await readFile(join(second, path)), await readFile(join(first, path)), path)
@@ -198,7 +211,13 @@ describe('deliverPendingBills', () => {
 
   it('without an outbox (simulations) only marks the bills delivered', async () => {
     const { t } = await seeded()
-    const result = await deliverPendingBills(t.handle.db, t.services.receivablesCatalog, m, null)
+    const result = await deliverPendingBills(
+      t.handle.db,
+      t.services.receivablesCatalog,
+      t.services.cprVault,
+      m,
+      null,
+    )
     assert.deepEqual(result, { delivered: 3, letters: 2, digitalPost: 1, failed: 0, skipped: 0 })
     assert.deepEqual(
       (await billRows(t)).map((b) => [b.deliveryStatus, b.documents]),
@@ -209,7 +228,8 @@ describe('deliverPendingBills', () => {
       ],
     )
     assert.equal(
-      (await deliverPendingBills(t.handle.db, t.services.receivablesCatalog, m, null)).delivered,
+      (await deliverPendingBills(t.handle.db, t.services.receivablesCatalog, t.services.cprVault, m, null))
+        .delivered,
       0,
     )
   })
@@ -222,7 +242,13 @@ describe('deliverPendingBills', () => {
       .where('claimId', '=', claimOf.brev.id)
       .execute()
     const dir = await outbox()
-    const result = await deliverPendingBills(t.handle.db, t.services.receivablesCatalog, m, dir)
+    const result = await deliverPendingBills(
+      t.handle.db,
+      t.services.receivablesCatalog,
+      t.services.cprVault,
+      m,
+      dir,
+    )
     assert.deepEqual(result, { delivered: 2, letters: 1, digitalPost: 1, failed: 1, skipped: 0 })
     const failed = (await billRows(t)).find((b) => b.claimId === claimOf.brev.id)
     assert.equal(failed?.deliveryStatus, 'failed')
@@ -246,7 +272,13 @@ describe('deliverPendingBills', () => {
       }),
     )
     const dir = await outbox()
-    const result = await deliverPendingBills(t.handle.db, t.services.receivablesCatalog, m, dir)
+    const result = await deliverPendingBills(
+      t.handle.db,
+      t.services.receivablesCatalog,
+      t.services.cprVault,
+      m,
+      dir,
+    )
     assert.deepEqual(result, { delivered: 2, letters: 2, digitalPost: 0, failed: 0, skipped: 1 })
     const skipped = (await billRows(t)).find((b) => b.claimId === claimOf.dp.id)
     assert.equal(skipped?.deliveryStatus, 'skipped')
@@ -264,7 +296,11 @@ describe('deliverPendingBills', () => {
       }),
     )
     const dir = await outbox()
-    assert.equal((await deliverPendingBills(t.handle.db, t.services.receivablesCatalog, m, dir)).delivered, 3)
+    assert.equal(
+      (await deliverPendingBills(t.handle.db, t.services.receivablesCatalog, t.services.cprVault, m, dir))
+        .delivered,
+      3,
+    )
     const bill = await t.handle.db
       .selectFrom('bills')
       .select(['deadline', 'documents'])
@@ -282,7 +318,13 @@ describe('deliverPendingBills', () => {
       .orderBy('id')
       .execute()
     assert.equal(letters.length, 3)
-    const result = await deliverPendingBills(t.handle.db, t.services.receivablesCatalog, m, dir)
+    const result = await deliverPendingBills(
+      t.handle.db,
+      t.services.receivablesCatalog,
+      t.services.cprVault,
+      m,
+      dir,
+    )
     assert.deepEqual(result, { delivered: 3, letters: 2, digitalPost: 1, failed: 0, skipped: 0 })
     for (const letter of await billRows(t)) {
       if (letter.kind !== 'dunning-letter') continue
@@ -299,7 +341,13 @@ describe('deliverPendingBills', () => {
     const deadline = (await billRows(t))[0]?.deadline ?? billDay
     for (let day = addDays(billDay, 1); day <= addDays(deadline, 8); day = addDays(day, 1))
       await nightly(t, day)
-    const result = await deliverPendingBills(t.handle.db, t.services.receivablesCatalog, m, await outbox())
+    const result = await deliverPendingBills(
+      t.handle.db,
+      t.services.receivablesCatalog,
+      t.services.cprVault,
+      m,
+      await outbox(),
+    )
     assert.deepEqual(result, { delivered: 3, letters: 2, digitalPost: 1, failed: 0, skipped: 3 })
     assert.deepEqual(
       (await billRows(t)).map((b) => [b.kind, b.deliveryStatus]),

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { sql } from 'kysely'
 import type { Db } from '../db/database.ts'
 import type { BillChannel, BillKind, ClaimStatus, LegalKind } from '../db/schema.ts'
+import type { CprVault } from '../patrons/cpr-vault.ts'
 import type { LocalDate } from '../shared/time.ts'
 import {
   assertValidBillDocument,
@@ -58,7 +59,8 @@ interface PendingBill {
   fee: number
   deadline: LocalDate
   debtorName: string
-  cpr: string | null
+  /** Decrypted only when a Digital Post message is made. */
+  cprEncrypted: string | null
   claimStatus: ClaimStatus
   legalKind: LegalKind
   title: string
@@ -89,6 +91,7 @@ interface Line {
 export async function deliverPendingBills(
   db: Db,
   catalog: ReceivablesCatalog,
+  cprVault: CprVault,
   municipality: string,
   outboxDir: string | null,
   options: DeliveryOptions = {},
@@ -114,7 +117,7 @@ export async function deliverPendingBills(
         'bills.fee',
         'bills.deadline',
         'debtors.name as debtorName',
-        'debtors.cpr',
+        'debtors.cprEncrypted',
         'claims.status as claimStatus',
         'claims.legalKind',
         'claims.title',
@@ -147,7 +150,7 @@ export async function deliverPendingBills(
     const outcomes: Outcome[] =
       outboxDir === null
         ? bills.map((bill) => ({ id: bill.id, status: 'delivered', channel: channelOf(bill), documents: [] }))
-        : await writeDocuments(db, catalog, municipality, outboxDir, bills)
+        : await writeDocuments(db, catalog, cprVault, municipality, outboxDir, bills)
 
     const marked = await db.transaction().execute(async (trx) => {
       const rows = await sql<{ id: number }>`
@@ -180,13 +183,14 @@ export async function deliverPendingBills(
 }
 
 /** Digital Post needs the recipient's CPR number; without it the bill goes by letter. */
-function channelOf(bill: Pick<PendingBill, 'channel' | 'cpr'>): BillChannel {
-  return bill.channel === 'digital-post' && bill.cpr !== null ? 'digital-post' : 'letter'
+function channelOf(bill: Pick<PendingBill, 'channel' | 'cprEncrypted'>): BillChannel {
+  return bill.channel === 'digital-post' && bill.cprEncrypted !== null ? 'digital-post' : 'letter'
 }
 
 async function writeDocuments(
   db: Db,
   catalog: ReceivablesCatalog,
+  cprVault: CprVault,
   municipality: string,
   outboxDir: string,
   bills: readonly PendingBill[],
@@ -248,7 +252,7 @@ async function writeDocuments(
           messageUuid: messageUuid(municipality, bill.id),
           senderCvr: policy.senderCvr.value,
           senderLabel: policy.authority,
-          recipientCpr: bill.cpr,
+          recipientCpr: bill.cprEncrypted === null ? null : cprVault.decrypt(bill.cprEncrypted),
           recipientLabel: bill.debtorName,
           createdAt: bill.sentAt.toISOString(),
         })

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { ClaimRow, Database, DebtorRow } from '../db/schema.ts'
+import type { CprVault } from '../patrons/cpr-vault.ts'
+import { cprLookup } from '../patrons/patron-repository.ts'
 import type { Ore } from '../shared/money.ts'
 import { formatLocalInstant, type LocalDate } from '../shared/time.ts'
 import { paymentLine } from './fik.ts'
@@ -46,24 +48,24 @@ export interface ClaimView {
 /** The citizen (a library patron by card or CPR number, or anyone by CPR) whose claims are asked for. */
 export async function findDebtor(
   trx: Trx,
+  vault: CprVault,
   municipality: string,
   citizen: string,
 ): Promise<DebtorRow | undefined> {
+  const cprHash = cprLookup(vault, citizen)
   const byPatron = await trx
     .selectFrom('debtors')
     .innerJoin('patrons', 'patrons.id', 'debtors.patronId')
     .selectAll('debtors')
     .where('debtors.municipality', '=', municipality)
-    .where((eb) =>
-      eb.or([eb('patrons.cardNumber', '=', citizen), eb('patrons.cpr', '=', citizen.replace('-', ''))]),
-    )
+    .where((eb) => eb.or([eb('patrons.cardNumber', '=', citizen), eb('patrons.cprHash', '=', cprHash)]))
     .executeTakeFirst()
   if (byPatron) return byPatron
   return trx
     .selectFrom('debtors')
     .selectAll()
     .where('municipality', '=', municipality)
-    .where('cpr', '=', citizen.replace('-', ''))
+    .where('cprHash', '=', cprHash)
     .executeTakeFirst()
 }
 

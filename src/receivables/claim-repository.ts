@@ -78,7 +78,14 @@ export async function recordEvents(
 /** The debtor of a library patron, created on first use. */
 export async function debtorOfPatron(
   trx: Trx,
-  patron: { id: number; municipality: string; name: string; cpr: string | null; digitalPost: boolean },
+  patron: {
+    id: number
+    municipality: string
+    name: string
+    cprHash: string | null
+    cprEncrypted: string | null
+    digitalPost: boolean
+  },
 ): Promise<DebtorRow> {
   const existing = await trx
     .selectFrom('debtors')
@@ -87,12 +94,12 @@ export async function debtorOfPatron(
     .executeTakeFirst()
   if (existing) return existing
   // A citizen already known from another issuer's claims (by CPR) becomes this patron's debtor.
-  if (patron.cpr) {
+  if (patron.cprHash) {
     const byCpr = await trx
       .updateTable('debtors')
       .set({ patronId: patron.id })
       .where('municipality', '=', patron.municipality)
-      .where('cpr', '=', patron.cpr)
+      .where('cprHash', '=', patron.cprHash)
       .where('patronId', 'is', null)
       .returningAll()
       .executeTakeFirst()
@@ -103,7 +110,8 @@ export async function debtorOfPatron(
     .values({
       municipality: patron.municipality,
       patronId: patron.id,
-      cpr: patron.cpr,
+      cprHash: patron.cprHash,
+      cprEncrypted: patron.cprEncrypted,
       name: patron.name,
       digitalPost: patron.digitalPost,
     })
@@ -116,25 +124,31 @@ export async function debtorOfPatron(
 export async function debtorOfCpr(
   trx: Trx,
   municipality: string,
-  citizen: { cpr: string; name: string; digitalPost: boolean },
+  citizen: { cprHash: string; cprEncrypted: string; name: string; digitalPost: boolean },
 ): Promise<DebtorRow> {
   const existing = await trx
     .selectFrom('debtors')
     .selectAll()
     .where('municipality', '=', municipality)
-    .where('cpr', '=', citizen.cpr)
+    .where('cprHash', '=', citizen.cprHash)
     .executeTakeFirst()
   if (existing) return existing
   const patron = await trx
     .selectFrom('patrons')
-    .select(['id', 'municipality', 'name', 'cpr', 'digitalPost'])
+    .select(['id', 'municipality', 'name', 'cprHash', 'cprEncrypted', 'digitalPost'])
     .where('municipality', '=', municipality)
-    .where('cpr', '=', citizen.cpr)
+    .where('cprHash', '=', citizen.cprHash)
     .executeTakeFirst()
   if (patron) return debtorOfPatron(trx, patron)
   return trx
     .insertInto('debtors')
-    .values({ municipality, cpr: citizen.cpr, name: citizen.name, digitalPost: citizen.digitalPost })
+    .values({
+      municipality,
+      cprHash: citizen.cprHash,
+      cprEncrypted: citizen.cprEncrypted,
+      name: citizen.name,
+      digitalPost: citizen.digitalPost,
+    })
     .returningAll()
     .executeTakeFirstOrThrow()
 }

@@ -39,7 +39,7 @@ before(async () => {
   services = await createServices({ db: handle.db, clock, receivablesPolicies: older })
   await handle.db.transaction().execute(async (trx) => {
     for (const card of ['small', 'large']) {
-      await registerPatron(trx, {
+      await registerPatron(trx, services.cprVault, {
         municipality: M,
         at: clock.now(),
         cardNumber: card,

@@ -88,7 +88,7 @@ const PaymentOutcome = Type.Object({
 
 /** Mit Betalingsoverblik: the citizen's overview and payments, other issuers' claims, and the finance office. */
 export const receivablesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { services }) => {
-  const { db, receivables, receivablesCatalog, claimActions } = services
+  const { db, receivables, receivablesCatalog, claimActions, cprVault } = services
   const provider = createTestPaymentProvider()
   const policyNow = (municipality: string) =>
     receivablesCatalog.inForce(municipality, localDateOf(services.clock.now()))
@@ -140,7 +140,7 @@ export const receivablesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async 
     },
     async (request) => {
       const { municipality, citizen } = request.params
-      const debtor = await findDebtor(db, municipality, citizen)
+      const debtor = await findDebtor(db, cprVault, municipality, citizen)
       if (!debtor) {
         return { debtor: { name: citizen, digitalPost: true }, open: 0, credit: 0, claims: [], payouts: [] }
       }
@@ -516,7 +516,7 @@ export const receivablesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async 
     async (request, reply) => {
       const { municipality } = request.params
       const result = await db.transaction().execute(async (trx) => {
-        const debtor = await findDebtor(trx, municipality, request.body.citizen)
+        const debtor = await findDebtor(trx, cprVault, municipality, request.body.citizen)
         if (!debtor) throw new ValidationError('citizen', 'no claims are known for this citizen')
         return claimActions.offsetPayout(trx, {
           municipality,
@@ -779,13 +779,17 @@ export const receivablesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async 
           'claims.paymentId',
           'claims.legalKind',
           'debtors.name as debtor',
-          'debtors.cpr',
+          'debtors.cprEncrypted',
           'transfers.amount',
           'transfers.transferredOn',
         ])
         .where('transfers.municipality', '=', request.params.municipality)
       if (request.query.date) query = query.where('transfers.transferredOn', '=', request.query.date)
-      return query.orderBy('transfers.id').execute()
+      // Gældsstyrelsen needs the CPR number: decrypted for the export only.
+      return (await query.orderBy('transfers.id').execute()).map(({ cprEncrypted, ...row }) => ({
+        ...row,
+        cpr: cprEncrypted === null ? null : cprVault.decrypt(cprEncrypted),
+      }))
     },
   )
 }

@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely'
 import type { ChargeRow, ClaimRow, ClaimStatus, Database, DebtorRow, LegalKind } from '../db/schema.ts'
 import { allocatePayment } from '../fees/ledger-rules.ts'
+import { InvalidCprError } from '../patrons/cpr.ts'
+import type { CprVault } from '../patrons/cpr-vault.ts'
 import type { Clock } from '../shared/clock.ts'
 import { ValidationError } from '../shared/errors.ts'
 import type { Ore } from '../shared/money.ts'
@@ -49,6 +51,7 @@ export interface ReceivablesDeps {
   catalog: ReceivablesCatalog
   library: LibraryLedger
   clock: Clock
+  cprVault: CprVault
 }
 
 export interface PaymentOutcome {
@@ -172,7 +175,7 @@ export function createReceivablesService(deps: ReceivablesDeps) {
     if (missing.length > 0) {
       const rows = await trx
         .selectFrom('patrons')
-        .select(['id', 'municipality', 'name', 'cpr', 'digitalPost'])
+        .select(['id', 'municipality', 'name', 'cprHash', 'cprEncrypted', 'digitalPost'])
         .where('id', 'in', missing)
         .execute()
       for (const row of rows) byPatron.set(row.id, await debtorOfPatron(trx, row))
@@ -1271,8 +1274,16 @@ export function createReceivablesService(deps: ReceivablesDeps) {
         .executeTakeFirst()
       if (existing) return existing
     }
+    let cprHash: string
+    try {
+      cprHash = deps.cprVault.hash(input.debtor.cpr)
+    } catch (error) {
+      if (error instanceof InvalidCprError) throw new ValidationError('debtor.cpr', error.message)
+      throw error
+    }
     const debtor = await debtorOfCpr(trx, input.municipality, {
-      cpr: input.debtor.cpr,
+      cprHash,
+      cprEncrypted: deps.cprVault.encrypt(input.debtor.cpr),
       name: input.debtor.name,
       digitalPost: input.debtor.digitalPost ?? true,
     })

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts'
+import type { CprVault } from '../patrons/cpr-vault.ts'
 import { paymentLine } from '../receivables/fik.ts'
 import { formatLocalInstant } from '../shared/time.ts'
 import type { Scenario } from './scenario-schema.ts'
@@ -80,6 +81,7 @@ const instantOrNull = (value: Date | null) => (value === null ? null : formatLoc
 /** The scenario contract's output; patrons and items are named by their scenario ids (card number, barcode). */
 export async function collectScenarioOutput(
   db: Db,
+  cprVault: CprVault,
   scenario: Scenario,
   rejections: ScenarioOutput['rejections'],
   creditorNumber: string,
@@ -158,7 +160,7 @@ export async function collectScenarioOutput(
     .where('refunds.municipality', '=', m)
     .orderBy('refunds.id')
     .execute()
-  const receivables = await collectReceivables(db, m, creditorNumber)
+  const receivables = await collectReceivables(db, cprVault, m, creditorNumber)
 
   const balances: Record<string, number> = {}
   const creditByPatron: Record<string, number> = {}
@@ -250,14 +252,19 @@ export async function collectScenarioOutput(
 }
 
 /** The municipality's receivables in the contract's terms: a debtor is named by its patron's card (or CPR). */
-async function collectReceivables(db: Db, m: string, creditorNumber: string) {
+async function collectReceivables(db: Db, cprVault: CprVault, m: string, creditorNumber: string) {
   const debtors = await db
     .selectFrom('debtors')
     .leftJoin('patrons', 'patrons.id', 'debtors.patronId')
-    .select(['debtors.id', 'patrons.cardNumber as patron', 'debtors.cpr', 'debtors.credit'])
+    .select(['debtors.id', 'patrons.cardNumber as patron', 'debtors.cprEncrypted', 'debtors.credit'])
     .where('debtors.municipality', '=', m)
     .execute()
-  const debtorName = new Map(debtors.map((d) => [d.id, d.patron ?? d.cpr ?? `debtor-${d.id}`]))
+  const debtorName = new Map(
+    debtors.map((d) => [
+      d.id,
+      d.patron ?? (d.cprEncrypted === null ? null : cprVault.decrypt(d.cprEncrypted)) ?? `debtor-${d.id}`,
+    ]),
+  )
   const nameOf = (id: number) => debtorName.get(id) ?? `debtor-${id}`
   const claims = await db
     .selectFrom('claims')

@@ -71,7 +71,7 @@ export async function runScenario(
     await runNightsThrough(endOfRun)
     clock.set(endOfRun)
     const creditor = services.receivablesCatalog.inForce(m, scenario.until).creditorNumber.value
-    return await collectScenarioOutput(handle.db, scenario, rejections, creditor)
+    return await collectScenarioOutput(handle.db, services.cprVault, scenario, rejections, creditor)
   } finally {
     if (!options.database) await handle.close()
   }
@@ -81,7 +81,7 @@ async function setUp(services: Services, scenario: Scenario): Promise<void> {
   const m = scenario.municipality
   await services.db.transaction().execute(async (trx) => {
     for (const p of guardiansFirst(scenario.patrons)) {
-      await registerPatron(trx, {
+      await registerPatron(trx, services.cprVault, {
         municipality: m,
         at: services.clock.now(),
         cardNumber: p.id,

@@ -2,10 +2,10 @@
 // machine, tied to a municipality and a library location. Passwords are argon2 hashes, as patrons' PINs
 // (the PIN helper itself takes 4–8 digits only, so the library is used directly here).
 
-import { hash, verify } from '@node-rs/argon2'
 import type { Db } from '../db/database.ts'
 import { ValidationError } from '../shared/errors.ts'
 import type { LoginThrottle } from '../shared/login-throttle.ts'
+import { hashSecret, verifySecret } from '../shared/password-hash.ts'
 
 export interface Sip2Account {
   login: string
@@ -25,7 +25,7 @@ export async function addSip2Account(db: Db, input: NewSip2Account): Promise<Sip
     .insertInto('sip2Accounts')
     .values({
       login: input.login,
-      passwordHash: await hash(input.password),
+      passwordHash: await hashSecret(input.password),
       municipality: input.municipality,
       location: input.location,
     })
@@ -58,6 +58,6 @@ async function checkSip2Password(db: Db, login: string, password: string): Promi
     .where('login', '=', login)
     .executeTakeFirst()
   if (!row || password === '') return null
-  const ok = await verify(row.passwordHash, password).catch(() => false)
+  const ok = await verifySecret(row.passwordHash, password)
   return ok ? { login: row.login, municipality: row.municipality, location: row.location } : null
 }

@@ -5,7 +5,6 @@
 import { sql } from 'kysely'
 import type { Db } from '../db/database.ts'
 import type { BlockReason, PatronRow } from '../db/schema.ts'
-import { asCpr } from '../patrons/patron-repository.ts'
 
 /** An item's description as the FBS fields carry it. */
 export interface Sip2ItemInfo {
@@ -72,6 +71,8 @@ export async function loadPatronAccount(
   db: Db,
   municipality: string,
   identifier: string,
+  /** cprLookup of the identifier (src/patrons/patron-repository.ts). */
+  cprHash: string,
 ): Promise<Sip2PatronAccount | null> {
   const result = await sql<AccountRow>`
     select patrons.*,
@@ -97,7 +98,7 @@ export async function loadPatronAccount(
         where r.patron_id = patrons.id and r.status in ('waiting', 'held')) as account_holds
     from patrons
     where patrons.municipality = ${municipality}
-      and (patrons.card_number = ${identifier} or patrons.cpr = ${asCpr(identifier)})
+      and (patrons.card_number = ${identifier} or patrons.cpr_hash = ${cprHash})
     order by patrons.card_number = ${identifier} desc
     limit 1
   `.execute(db)

@@ -19,7 +19,7 @@ import { runCheckin, runCheckout, runRenewAll } from '../circulation/circulation
 import type { CheckinResult } from '../circulation/circulation-service.ts'
 import { RefusalError } from '../circulation/refusal.ts'
 import type { PatronRow } from '../db/schema.ts'
-import { findPatronByCardOrCpr } from '../patrons/patron-repository.ts'
+import { cprLookup, findPatronByCardOrCpr } from '../patrons/patron-repository.ts'
 import { checkPin } from '../patrons/pin-attempts.ts'
 import type { Services } from '../services.ts'
 import { addDays, formatDanishDate, localDateOf } from '../shared/time.ts'
@@ -316,6 +316,7 @@ export class Sip2Session {
       this.services.db,
       account.municipality,
       request.patronIdentifier,
+      cprLookup(this.services.cprVault, request.patronIdentifier),
     )
     const pinOk = await this.pinOk(
       patronAccount?.patron ?? null,
@@ -346,7 +347,12 @@ export class Sip2Session {
   /** Refuses with the wrong-PIN message when a PIN was sent and is wrong. */
   private async requirePin(municipality: string, identifier: string, pin: string | undefined): Promise<void> {
     if (pin === undefined || pin === '') return
-    const patron = await findPatronByCardOrCpr(this.services.db, municipality, identifier)
+    const patron = await findPatronByCardOrCpr(
+      this.services.db,
+      this.services.cprVault,
+      municipality,
+      identifier,
+    )
     if (!patron) throw new RefusalError('unknown-patron')
     if (!(await this.pinOk(patron, identifier, pin))) throw new WrongPinError()
   }
@@ -585,6 +591,7 @@ export class Sip2Session {
         this.services.db,
         account.municipality,
         request.patronIdentifier,
+        cprLookup(this.services.cprVault, request.patronIdentifier),
       )
       if (!patronAccount) throw new RefusalError('unknown-patron')
       const active = patronAccount.loans.filter((l) => l.status === 'active')
@@ -742,7 +749,12 @@ export class Sip2Session {
       const reservation =
         request.holdMode === '*'
           ? await db.transaction().execute(async (trx) => {
-              const patron = await findPatronByCardOrCpr(trx, input.municipality, input.patron)
+              const patron = await findPatronByCardOrCpr(
+                trx,
+                this.services.cprVault,
+                input.municipality,
+                input.patron,
+              )
               if (!patron) throw new RefusalError('unknown-patron')
               return (
                 (await trx
@@ -819,7 +831,12 @@ export class Sip2Session {
   /** 01: the machine kept the card; the patron is blocked until staff lift it (once, however often sent). */
   private async blockPatron(account: Sip2Account, request: BlockPatronRequest, now: Date): Promise<void> {
     await this.services.db.transaction().execute(async (trx) => {
-      const patron = await findPatronByCardOrCpr(trx, account.municipality, request.patronIdentifier)
+      const patron = await findPatronByCardOrCpr(
+        trx,
+        this.services.cprVault,
+        account.municipality,
+        request.patronIdentifier,
+      )
       if (!patron) return
       await trx.selectFrom('patrons').select('id').where('id', '=', patron.id).forUpdate().execute()
       const existing = await trx

@@ -37,7 +37,8 @@ export async function openTestServices(
       return clock.now()
     },
     patron: async (input) =>
-      (await tx((trx) => registerPatron(trx, { municipality, at: clock.now(), ...input }))).id,
+      (await tx((trx) => registerPatron(trx, services.cprVault, { municipality, at: clock.now(), ...input })))
+        .id,
     item: async (input) => (await tx((trx) => addItem(trx, { municipality, ...input }))).id,
     close: () => handle.close(),
   }

@@ -54,7 +54,7 @@ export const deskInfoRoutes: FastifyPluginAsync<{ services: Services; helpers: D
   app,
   { services, helpers },
 ) => {
-  const { db, policies } = services
+  const { db, policies, cprVault } = services
   const { requireStaff, render } = helpers
 
   app.get<{ Params: Params }>('/:municipality/skranke/regler', async (request, reply) => {
@@ -97,7 +97,7 @@ ${sections.map(
     const context = await requireStaff(request, reply, 'administrator')
     if (!context) return reply
     const { t, lang } = context
-    const rows = await recentLookups(db, context.library.code)
+    const rows = await recentLookups(db, cprVault, context.library.code)
     const body = html`<h1>${t.lookupLogHeading}</h1>
 <table class="stack">
   <thead><tr><th scope="col">${t.when}</th><th scope="col">${t.staff}</th><th scope="col">${t.patron}</th><th scope="col">${t.reason}</th></tr></thead>

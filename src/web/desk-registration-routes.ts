@@ -7,6 +7,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { recordLookup } from '../desk/staff-lookups.ts'
 import { birthDateFromCpr, InvalidCprError, normaliseCpr } from '../patrons/cpr.ts'
+import { withCpr } from '../patrons/cpr-vault.ts'
 import { findPatronByCard, findPatronByCardOrCpr } from '../patrons/patron-repository.ts'
 import { registerPatron } from '../patrons/patron-service.ts'
 import type { Services } from '../services.ts'
@@ -56,7 +57,7 @@ export const deskRegistrationRoutes: FastifyPluginAsync<{
   services: Services
   helpers: DeskHelpers
 }> = async (app, { services, helpers }) => {
-  const { db } = services
+  const { db, cprVault } = services
   const { requireStaff, render } = helpers
 
   app.get<{ Params: Params }>('/:municipality/skranke/opret', async (request, reply) => {
@@ -155,7 +156,7 @@ ${errorSummary(t, errors)}
       const { t } = context
       try {
         const patron = await db.transaction().execute(async (trx) => {
-          const registered = await registerPatron(trx, {
+          const registered = await registerPatron(trx, cprVault, {
             municipality: context.library.code,
             at: context.now,
             name: values.name,
@@ -205,7 +206,10 @@ ${errorSummary(t, errors)}
           })
           return registered
         })
-        await setFlash(db, context.session, { kind: 'ok', text: t.registered(patron.name, cardText(patron)) })
+        await setFlash(db, context.session, {
+          kind: 'ok',
+          text: t.registered(patron.name, cardText(withCpr(cprVault, patron))),
+        })
         return reply.redirect(`${context.base}/laanere/${patron.id}`, 303)
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error
@@ -275,7 +279,8 @@ ${errorSummary(t, errors)}
         else birthDate = values.birthDate
       }
       if (values.cpr === '' && values.birthDate === '') add('cpr', t.cprOrBirth)
-      if (cpr !== undefined && (await findPatronByCardOrCpr(db, municipality, cpr))) add('cpr', t.cprTaken)
+      if (cpr !== undefined && (await findPatronByCardOrCpr(db, cprVault, municipality, cpr)))
+        add('cpr', t.cprTaken)
     } else if (kind === 'udlaending') {
       if (values.birthDate === '') add('birthDate', t.required(t.birthDate))
       else if (!isLocalDate(values.birthDate)) add('birthDate', t.invalidBirthDate)
@@ -298,7 +303,7 @@ ${errorSummary(t, errors)}
     if (kind === 'barn') {
       if (values.guardian === '') add('guardian', t.required(t.guardianField))
       else {
-        const found = await findPatronByCardOrCpr(db, municipality, values.guardian)
+        const found = await findPatronByCardOrCpr(db, cprVault, municipality, values.guardian)
         if (!found) add('guardian', t.guardianUnknown)
         else if (found.patronType === 'institution' || ageOn(found.birthDate, today) < 18)
           add('guardian', t.guardianNotAdult)

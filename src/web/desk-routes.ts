@@ -15,6 +15,7 @@ import { hasRole, verifyStaffLogin } from '../desk/staff-accounts.ts'
 import { excludePatron, liftBlock, openExclusionOf, withdrawExclusion } from '../desk/staff-exclusions.ts'
 import { hasRecentLookup, recordLookup } from '../desk/staff-lookups.ts'
 import { openChargesWithTitles } from '../fees/charge-queries.ts'
+import { withCpr } from '../patrons/cpr-vault.ts'
 import { findPatronByCardOrCpr } from '../patrons/patron-repository.ts'
 import type { Services } from '../services.ts'
 import { formatKroner } from '../shared/money.ts'
@@ -37,7 +38,7 @@ type PatronParams = Params & { id: string }
 const LOGIN_RATE = { max: 30, timeWindow: '1 minute' }
 
 export const deskRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
-  const { db, clock, circulation } = services
+  const { db, clock, circulation, cprVault } = services
   const secure = services.config?.secureCookies ?? false
   const h = createDeskHelpers(services)
   const { requireStaff, render } = h
@@ -168,7 +169,9 @@ ${errorSummary(t, errors)}
       if (identifier === '') errors.push({ field: 'identifier', text: t.required(t.cardOrCpr) })
       if (reason === '') errors.push({ field: 'reason', text: t.required(t.reason) })
       const patron =
-        errors.length === 0 ? await findPatronByCardOrCpr(db, context.library.code, identifier) : undefined
+        errors.length === 0
+          ? await findPatronByCardOrCpr(db, cprVault, context.library.code, identifier)
+          : undefined
       if (errors.length === 0 && !patron) errors.push({ field: 'identifier', text: t.unknownPatron })
       if (!patron || errors.length > 0) {
         return render(
@@ -240,15 +243,17 @@ ${errorSummary(t, errors)}
           ? undefined
           : db
               .selectFrom('patrons')
-              .select(['name', 'cardNumber', 'cpr'])
+              .select(['name', 'cardNumber', 'cprEncrypted'])
               .where('id', '=', patron.guardianId)
-              .executeTakeFirst(),
+              .executeTakeFirst()
+              .then((row) => row && withCpr(cprVault, row)),
         db
           .selectFrom('patrons')
-          .select(['name', 'cardNumber', 'cpr'])
+          .select(['name', 'cardNumber', 'cprEncrypted'])
           .where('guardianId', '=', patron.id)
           .orderBy('name')
-          .execute(),
+          .execute()
+          .then((rows) => rows.map((row) => withCpr(cprVault, row))),
         openLoansOf(db, patron.id),
         openReservationsOf(db, patron.id),
         openChargesWithTitles(db, patron.id),
@@ -276,14 +281,15 @@ ${errorSummary(t, errors)}
     const csrf = html`<input type="hidden" name="_csrf" value="${context.csrf}">`
     const url = `${base}/laanere/${patron.id}`
     const date = (d: string) => dateText(lang, d)
+    const cpr = patron.cprEncrypted === null ? null : cprVault.decrypt(patron.cprEncrypted)
     const contact = [patron.email, patron.phone].filter((v) => v !== null && v !== '').join(', ')
 
     return html`<h1>${patron.name}</h1>
 <dl class="facts">
-  <dt>${t.cardNumber}</dt><dd>${cardText(patron)}</dd>
+  <dt>${t.cardNumber}</dt><dd>${cardText({ cardNumber: patron.cardNumber, cpr })}</dd>
   <dt>${t.patronType}</dt><dd>${type}</dd>
   ${!institution && html`<dt>${t.birthDate}</dt><dd>${date(patron.birthDate)} (${t.age(age)})</dd>`}
-  ${patron.cpr !== null && html`<dt>${t.cpr}</dt><dd>${maskCpr(patron.cpr)}</dd>`}
+  ${cpr !== null && html`<dt>${t.cpr}</dt><dd>${maskCpr(cpr)}</dd>`}
   ${patron.idDocumentType !== null && html`<dt>${t.idDocument}</dt><dd>${t.idTypes[patron.idDocumentType] ?? patron.idDocumentType}${patron.idDocumentNumber !== null && ` ${patron.idDocumentNumber}`}</dd>`}
   ${guardian && html`<dt>${t.guardian}</dt><dd>${guardian.name} (${cardText(guardian)})</dd>`}
   ${dependants.length > 0 && html`<dt>${t.dependants}</dt><dd>${dependants.map((d, i) => html`${i > 0 && ', '}${d.name} (${cardText(d)})`)}</dd>`}

@@ -326,7 +326,7 @@ describe('the staff desk: patrons', () => {
       .selectAll()
       .where('name', '=', 'Carl Voksen')
       .executeTakeFirstOrThrow()
-    assert.equal(carl.cpr, '1505701234')
+    assert.equal(t.services.cprVault.decrypt(carl.cprEncrypted ?? ''), '1505701234')
     assert.equal(carl.birthDate, '1970-05-15')
     assert.equal(carl.patronType, 'person')
     assert.ok(carl.pinHash)
@@ -391,11 +391,11 @@ describe('the staff desk: patrons', () => {
     )
     const jean = await db()
       .selectFrom('patrons')
-      .select(['cpr', 'idDocumentType', 'idDocumentNumber', 'patronType'])
+      .select(['cprHash', 'idDocumentType', 'idDocumentNumber', 'patronType'])
       .where('cardNumber', '=', 'F100')
       .executeTakeFirstOrThrow()
     assert.deepEqual(jean, {
-      cpr: null,
+      cprHash: null,
       idDocumentType: 'passport',
       idDocumentNumber: '19FR12345',
       patronType: 'person',
@@ -414,10 +414,10 @@ describe('the staff desk: patrons', () => {
     assert.doesNotMatch(school.body, /Fødselsdato/)
     const row = await db()
       .selectFrom('patrons')
-      .select(['cpr', 'patronType'])
+      .select(['cprHash', 'patronType'])
       .where('cardNumber', '=', 'INST-7')
       .executeTakeFirstOrThrow()
-    assert.deepEqual(row, { cpr: null, patronType: 'institution' })
+    assert.deepEqual(row, { cprHash: null, patronType: 'institution' })
     // Each registration counts as a look-up by the one who made it.
     const logged = (await lookups()).filter((l) => l.reason === 'Oprettet som låner ved skranken')
     assert.equal(logged.length, 4)

@@ -42,12 +42,12 @@ export interface MboClaim {
 /** The citizen's debtor in the receivables: the patron's own, or one known by CPR from another issuer. */
 export async function debtorOfCitizen(db: Db, patron: PatronRow): Promise<DebtorRow | undefined> {
   const own = await db.selectFrom('debtors').selectAll().where('patronId', '=', patron.id).executeTakeFirst()
-  if (own || patron.cpr === null) return own
+  if (own || patron.cprHash === null) return own
   return db
     .selectFrom('debtors')
     .selectAll()
     .where('municipality', '=', patron.municipality)
-    .where('cpr', '=', patron.cpr)
+    .where('cprHash', '=', patron.cprHash)
     .where('patronId', 'is', null)
     .executeTakeFirst()
 }

@@ -48,7 +48,7 @@ export const minSideRoutes: FastifyPluginAsync<{ services: Services; mitid: bool
   app,
   { services, mitid },
 ) => {
-  const { db, circulation, clock } = services
+  const { db, circulation, clock, cprVault } = services
 
   const library = (code: string) => libraryOf(services, code)
 
@@ -159,7 +159,7 @@ ${mitid && html`<p class="actions"><a class="button secondary" href="/${lib.code
       if (identifier === '' || pin === '')
         return loginPage(request, reply, lib, 400, t.loginMissing, identifier)
       const now = clock.now()
-      const result = await loginWithPin(db, lib.code, identifier, pin, now)
+      const result = await loginWithPin(db, cprVault, lib.code, identifier, pin, now)
       if (!result.ok) {
         const text =
           result.reason === 'locked'

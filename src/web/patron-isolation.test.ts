@@ -51,7 +51,8 @@ before(async () => {
     .insertInto('pendingRegistrations')
     .values({
       municipality: M,
-      cpr: '0101171234',
+      cprHash: t.services.cprVault.hash('0101171234'),
+      cprEncrypted: t.services.cprVault.encrypt('0101171234'),
       birthDate: '2017-01-01',
       name: 'Annas andet barn',
       pinHash: await hashPin('1111'),

@@ -3,6 +3,7 @@
 
 import type { Db } from '../db/database.ts'
 import type { PatronRow } from '../db/schema.ts'
+import type { CprVault } from '../patrons/cpr-vault.ts'
 import { findPatronByCardOrCpr } from '../patrons/patron-repository.ts'
 import { checkPin } from '../patrons/pin-attempts.ts'
 
@@ -13,12 +14,13 @@ export type PinLogin =
 
 export async function loginWithPin(
   db: Db,
+  vault: CprVault,
   municipality: string,
   identifier: string,
   pin: string,
   now: Date,
 ): Promise<PinLogin> {
-  const patron = await findPatronByCardOrCpr(db, municipality, identifier.trim())
+  const patron = await findPatronByCardOrCpr(db, vault, municipality, identifier.trim())
   if (!patron) return { ok: false, reason: 'wrong' }
   const check = await checkPin(db, patron, pin, now)
   return check.ok ? { ok: true, patron } : check

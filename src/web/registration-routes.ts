@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Db } from '../db/database.ts'
+import { type CprVault, withCpr } from '../patrons/cpr-vault.ts'
 import { findPatronByCardOrCpr } from '../patrons/patron-repository.ts'
 import { hashPin, registerPatron } from '../patrons/patron-service.ts'
 import type { Services } from '../services.ts'
@@ -32,6 +33,7 @@ const hashOf = (token: string) => createHash('sha256').update(token).digest('bas
 /** Keeps the identity MitID vouched for server-side for a few minutes; the cookie holds a random token. */
 async function keepIdentity(
   db: Db,
+  vault: CprVault,
   municipality: string,
   identity: MitIdIdentity,
   now: Date,
@@ -42,7 +44,8 @@ async function keepIdentity(
     .values({
       tokenHash: hashOf(token),
       municipality,
-      cpr: identity.cpr,
+      cprHash: vault.hash(identity.cpr),
+      cprEncrypted: vault.encrypt(identity.cpr),
       birthDate: identity.birthDate,
       name: identity.name,
       expiresAt: new Date(now.getTime() + IDENTITY_MINUTES * 60_000),
@@ -51,7 +54,13 @@ async function keepIdentity(
   return token
 }
 
-async function identityOf(db: Db, token: string | undefined, municipality: string, now: Date) {
+async function identityOf(
+  db: Db,
+  vault: CprVault,
+  token: string | undefined,
+  municipality: string,
+  now: Date,
+) {
   if (!token) return null
   const row = await db
     .selectFrom('verifiedIdentities')
@@ -60,14 +69,14 @@ async function identityOf(db: Db, token: string | undefined, municipality: strin
     .where('municipality', '=', municipality)
     .where('expiresAt', '>', now)
     .executeTakeFirst()
-  return row ?? null
+  return row ? withCpr(vault, row) : null
 }
 
 export const registrationRoutes: FastifyPluginAsync<{
   services: Services
   broker: MitIdBroker | null
 }> = async (app, { services, broker }) => {
-  const { db, clock } = services
+  const { db, clock, cprVault } = services
   const secure = services.config?.secureCookies ?? false
 
   const library = (code: string) => libraryOf(services, code)
@@ -166,12 +175,12 @@ export const registrationRoutes: FastifyPluginAsync<{
       )
     }
     const now = clock.now()
-    const patron = await findPatronByCardOrCpr(db, lib.code, identity.cpr)
+    const patron = await findPatronByCardOrCpr(db, cprVault, lib.code, identity.cpr)
     if (patron) {
       await logIn(reply, request, lib.code, patron.id)
       return reply.redirect(`/${lib.code}/min-side`, 303)
     }
-    const token = await keepIdentity(db, lib.code, identity, now)
+    const token = await keepIdentity(db, cprVault, lib.code, identity, now)
     reply.setCookie(IDENTITY_COOKIE, token, {
       path: '/',
       httpOnly: true,
@@ -188,7 +197,7 @@ export const registrationRoutes: FastifyPluginAsync<{
     const lib = library(request.params.municipality)
     if (!lib) return reply.callNotFound()
     const { r } = texts(request, reply)
-    const identity = await identityOf(db, request.cookies[IDENTITY_COOKIE], lib.code, clock.now())
+    const identity = await identityOf(db, cprVault, request.cookies[IDENTITY_COOKIE], lib.code, clock.now())
     if (!identity) {
       return show(
         request,
@@ -265,7 +274,7 @@ ${errors.length > 0 && html`<div class="flash error" role="alert"><p>${r.fixErro
       if (!lib) return reply.callNotFound()
       const { lang, r } = texts(request, reply)
       const now = clock.now()
-      const identity = await identityOf(db, request.cookies[IDENTITY_COOKIE], lib.code, now)
+      const identity = await identityOf(db, cprVault, request.cookies[IDENTITY_COOKIE], lib.code, now)
       if (!identity) return reply.redirect(`/${lib.code}/tilmeld`, 303)
       const body = request.body ?? {}
       const values = {
@@ -282,7 +291,7 @@ ${errors.length > 0 && html`<div class="flash error" role="alert"><p>${r.fixErro
       if (age < CONSENT_FROM_AGE) return registrationForm(request, reply, lib, identity, 200, [])
       const guardian =
         age < ADULT_AGE && values.guardian !== ''
-          ? await findPatronByCardOrCpr(db, lib.code, values.guardian)
+          ? await findPatronByCardOrCpr(db, cprVault, lib.code, values.guardian)
           : undefined
       if (age < ADULT_AGE) {
         if (values.guardian === '') errors.push(r.guardianMissing)
@@ -290,7 +299,7 @@ ${errors.length > 0 && html`<div class="flash error" role="alert"><p>${r.fixErro
           errors.push(r.guardianUnknown)
       }
       if (errors.length > 0) return registrationForm(request, reply, lib, identity, 400, errors, values)
-      if (await findPatronByCardOrCpr(db, lib.code, identity.cpr)) {
+      if (await findPatronByCardOrCpr(db, cprVault, lib.code, identity.cpr)) {
         return reply.redirect(`/${lib.code}/log-ind`, 303)
       }
       const pinHash = await hashPin(pin)
@@ -308,7 +317,8 @@ ${errors.length > 0 && html`<div class="flash error" role="alert"><p>${r.fixErro
           .insertInto('pendingRegistrations')
           .values({
             municipality: lib.code,
-            cpr: identity.cpr,
+            cprHash: identity.cprHash,
+            cprEncrypted: cprVault.encrypt(identity.cpr),
             birthDate: identity.birthDate,
             name: identity.name,
             pinHash,
@@ -316,7 +326,9 @@ ${errors.length > 0 && html`<div class="flash error" role="alert"><p>${r.fixErro
             guardianId: guardian.id,
             createdAt: now,
           })
-          .onConflict((oc) => oc.columns(['municipality', 'cpr']).where('status', '=', 'pending').doNothing())
+          .onConflict((oc) =>
+            oc.columns(['municipality', 'cprHash']).where('status', '=', 'pending').doNothing(),
+          )
           .execute()
         return show(
           request,
@@ -328,7 +340,7 @@ ${errors.length > 0 && html`<div class="flash error" role="alert"><p>${r.fixErro
         )
       }
       const patron = await db.transaction().execute((trx) =>
-        registerPatron(trx, {
+        registerPatron(trx, cprVault, {
           municipality: lib.code,
           cpr: identity.cpr,
           name: identity.name,
@@ -380,9 +392,9 @@ ${errors.length > 0 && html`<div class="flash error" role="alert"><p>${r.fixErro
           .where('id', '=', guardianId)
           .executeTakeFirstOrThrow()
         const child = consent
-          ? await registerPatron(trx, {
+          ? await registerPatron(trx, cprVault, {
               municipality: lib.code,
-              cpr: pending.cpr,
+              cpr: cprVault.decrypt(pending.cprEncrypted),
               name: pending.name,
               pinHash: pending.pinHash,
               email: pending.email,

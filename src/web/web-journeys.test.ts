@@ -210,7 +210,7 @@ describe('journeys in the browser', { skip: skipWithoutBrowser }, () => {
     const child = await t.services.db
       .selectFrom('patrons')
       .select(['guardianId', 'birthDate'])
-      .where('cpr', '=', '1505104234')
+      .where('cprHash', '=', t.services.cprVault.hash('1505104234'))
       .executeTakeFirstOrThrow()
     assert.equal(child.birthDate, '2010-05-15')
     assert.notEqual(child.guardianId, null)
