@@ -48,6 +48,10 @@ export interface PatronTable {
   /** The identity paper shown at registration without a health card (passport, residence card …). */
   idDocumentType: string | null
   idDocumentNumber: string | null
+  /** The latest checkout or return of a loan whose link to the patron the nightly run removed. */
+  lastLoanAt: Timestamp | null
+  /** Deleted by the retention rules: a tombstone without personal data (see jobs/retention-job.ts). */
+  deletedAt: Timestamp | null
 }
 
 export type PatronType = 'person' | 'institution'
@@ -83,7 +87,8 @@ export interface LoanTable {
   id: Generated<number>
   municipality: string
   itemId: number
-  patronId: number
+  /** Removed by the nightly run 28 days after the return (002); the loan stays for the statistics. */
+  patronId: number | null
   checkedOutAt: Timestamp
   dueDate: DateColumn
   renewals: Generated<number>

@@ -6,7 +6,8 @@ import type { Scenario } from './scenario-schema.ts'
 export interface ScenarioOutput {
   municipality: string
   loans: {
-    patron: string
+    /** Null once the nightly run removed the returned loan's link to its patron (after 28 days). */
+    patron: string | null
     item: string
     checkedOutAt: string
     dueDate: string
@@ -87,7 +88,7 @@ export async function collectScenarioOutput(
   const m = scenario.municipality
   const loans = await db
     .selectFrom('loans')
-    .innerJoin('patrons', 'patrons.id', 'loans.patronId')
+    .leftJoin('patrons', 'patrons.id', 'loans.patronId')
     .innerJoin('items', 'items.id', 'loans.itemId')
     .select([
       'patrons.cardNumber as patron',
