@@ -32,7 +32,8 @@ export interface PatronTable {
   digitalPost: Generated<boolean>
   guardianId: number | null
   cardLostAt: Timestamp | null
-  createdAt: Generated<Timestamp>
+  /** The registration's time (now when not given). */
+  createdAt: ColumnType<Date, Date | string | undefined, Date | string>
   /** The channels the patron chose for notices; null: e-mail when given, else SMS. */
   noticeChannels: ('email' | 'sms')[] | null
   language: Generated<'da' | 'en'>

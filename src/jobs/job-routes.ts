@@ -17,9 +17,15 @@ const NightlyResult = Type.Object({
   doorEntriesDeleted: Type.Integer({ description: 'door log entries past the retention period' }),
   retention: Type.Union([
     Type.Object({
-      loansUnlinked: Type.Integer({ description: 'returned loans whose link to the patron was removed (4 weeks)' }),
-      patronsDeleted: Type.Integer({ description: 'patrons without a physical loan for 2 years and nothing open' }),
-      debtorsAnonymised: Type.Integer({ description: "deleted patrons' debtors whose name and CPR were removed" }),
+      loansUnlinked: Type.Integer({
+        description: 'returned loans whose link to the patron was removed (4 weeks)',
+      }),
+      patronsDeleted: Type.Integer({
+        description: 'patrons without a physical loan for 2 years and nothing open',
+      }),
+      debtorsAnonymised: Type.Integer({
+        description: "deleted patrons' debtors whose name and CPR were removed",
+      }),
       lookupsDeleted: Type.Integer({ description: 'staff look-ups past their retention period' }),
     }),
     Type.Null(),

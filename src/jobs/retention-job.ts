@@ -38,7 +38,12 @@ export async function runRetention(
   options: RetentionOptions,
 ): Promise<RetentionResult> {
   const cutoffs = retentionCutoffs(policy, date)
-  const result: RetentionResult = { loansUnlinked: 0, patronsDeleted: 0, debtorsAnonymised: 0, lookupsDeleted: 0 }
+  const result: RetentionResult = {
+    loansUnlinked: 0,
+    patronsDeleted: 0,
+    debtorsAnonymised: 0,
+    lookupsDeleted: 0,
+  }
   const { batchSize, report } = options
 
   // Returned loans lose their patron after the link period. A lost loan is not closed, even with its

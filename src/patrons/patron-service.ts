@@ -98,6 +98,8 @@ export async function registerPatron(trx: Trx, input: RegisterPatronInput): Prom
   }
   return insertPatron(trx, {
     municipality: input.municipality,
+    // The registration's own time (a replayed or simulated history too): the 2-year rule counts from it.
+    createdAt: input.at,
     cardNumber,
     cpr,
     birthDate,
