@@ -6,8 +6,7 @@ import type { Scenario } from './scenario-schema.ts'
 export interface ScenarioOutput {
   municipality: string
   loans: {
-    /** Null once the nightly run removed the returned loan's link to its patron (after 28 days). */
-    patron: string | null
+    patron: string
     item: string
     checkedOutAt: string
     dueDate: string
@@ -84,6 +83,8 @@ export async function collectScenarioOutput(
   scenario: Scenario,
   rejections: ScenarioOutput['rejections'],
   creditorNumber: string,
+  /** The patron each checkout named, for loans whose link the nightly run has removed. */
+  loanPatrons: ReadonlyMap<number, string> = new Map(),
 ): Promise<ScenarioOutput> {
   const m = scenario.municipality
   const loans = await db
@@ -91,6 +92,7 @@ export async function collectScenarioOutput(
     .leftJoin('patrons', 'patrons.id', 'loans.patronId')
     .innerJoin('items', 'items.id', 'loans.itemId')
     .select([
+      'loans.id',
       'patrons.cardNumber as patron',
       'items.barcode as item',
       'loans.checkedOutAt',
@@ -194,7 +196,7 @@ export async function collectScenarioOutput(
   return {
     municipality: m,
     loans: loans.map((l) => ({
-      patron: l.patron,
+      patron: l.patron ?? loanPatrons.get(l.id) ?? '',
       item: l.item,
       checkedOutAt: formatLocalInstant(l.checkedOutAt),
       dueDate: l.dueDate,
