@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
 import { loadConfig } from './config.ts'
+import { BackupError, backupDatabase, restoreDatabase } from './db/backup.ts'
 import { openDatabase } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
 import { readPolicyFiles } from './policy/policy-files.ts'
@@ -58,6 +59,30 @@ program
     } finally {
       await handle.close()
     }
+  })
+
+program
+  .command('backup')
+  .argument('<file>', 'the backup file to write')
+  .option('--force', 'overwrite the file if it exists')
+  .description(
+    'back the whole database up to one file: pg_dump (custom format) with DATABASE_URL, else a dump of the PGlite data folder (LAAN_DATA_DIR)',
+  )
+  .action(async (file: string, options: { force?: boolean }) => {
+    const config = loadConfig()
+    await backupDatabase(config, file, { force: options.force ?? false, log: (line) => console.error(line) })
+  })
+
+program
+  .command('restore')
+  .argument('<file>', 'a file written by `laan backup`')
+  .option('--force', 'replace a database that holds data (PGlite: the old data folder is moved aside)')
+  .description(
+    'restore a backup: pg_restore into the database of DATABASE_URL, else a fresh PGlite data folder in LAAN_DATA_DIR; stop the service first',
+  )
+  .action(async (file: string, options: { force?: boolean }) => {
+    const config = loadConfig()
+    await restoreDatabase(config, file, { force: options.force ?? false, log: (line) => console.error(line) })
   })
 
 const policy = program.command('policy').description('municipal rules')
@@ -279,7 +304,12 @@ sessions
       let owner: Parameters<typeof revokeSessions>[2] = { all: true }
       if (options.patron !== undefined) {
         const { findPatronByCardOrCpr } = await import('./patrons/patron-repository.ts')
-        const patron = await findPatronByCardOrCpr(services.db, services.cprVault, municipality, options.patron)
+        const patron = await findPatronByCardOrCpr(
+          services.db,
+          services.cprVault,
+          municipality,
+          options.patron,
+        )
         if (!patron) throw new ValidationError('patron', `no patron ${options.patron} in ${municipality}`)
         owner = { patronId: patron.id }
       } else if (options.staff !== undefined) {
@@ -490,6 +520,10 @@ try {
   ) {
     console.error(`laan: ${error.message}`)
     process.exit(2)
+  }
+  if (error instanceof BackupError) {
+    console.error(`laan: ${error.message}`)
+    process.exit(1)
   }
   if (error instanceof Error && 'code' in error && error.code === 'ENOENT') {
     console.error(`laan: ${error.message}`)

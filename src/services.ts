@@ -88,6 +88,7 @@ export async function createServices(deps: ServiceDeps) {
       chargesCreated: circulationResult?.chargesCreated ?? 0,
       feeBlockActions: circulationResult?.feeBlockActions ?? 0,
       doorEntriesDeleted: circulationResult?.doorEntriesDeleted ?? 0,
+      retention: circulationResult?.retention ?? null,
       notices: noticeResult,
       billing,
     }

@@ -375,7 +375,7 @@ export function createCirculationService(deps: CirculationDeps) {
   async function settleFoundItem(
     trx: Trx,
     policy: Policy,
-    loan: Pick<LoanRow, 'id' | 'municipality' | 'patronId'>,
+    loan: { id: number; municipality: string; patronId: number },
     today: string,
     at: Date,
     receiptShown: boolean,

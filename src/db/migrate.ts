@@ -10,6 +10,7 @@ import * as web from './migrations/0008-web.ts'
 import * as staffDesk from './migrations/0009-staff-desk.ts'
 import * as registration from './migrations/0010-registration.ts'
 import * as guardianIndexes from './migrations/0011-guardian-indexes.ts'
+import * as retention from './migrations/0012-retention.ts'
 import * as cprProtection from './migrations/0013-cpr-protection.ts'
 import * as accessControl from './migrations/0014-access-control.ts'
 
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009-staff-desk': staffDesk,
   '0010-registration': registration,
   '0011-guardian-indexes': guardianIndexes,
+  '0012-retention': retention,
   '0013-cpr-protection': cprProtection,
   '0014-access-control': accessControl,
 }

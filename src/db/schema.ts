@@ -35,7 +35,8 @@ export interface PatronTable {
   digitalPost: Generated<boolean>
   guardianId: number | null
   cardLostAt: Timestamp | null
-  createdAt: Generated<Timestamp>
+  /** The registration's time (now when not given). */
+  createdAt: ColumnType<Date, Date | string | undefined, Date | string>
   /** The channels the patron chose for notices; null: e-mail when given, else SMS. */
   noticeChannels: ('email' | 'sms')[] | null
   language: Generated<'da' | 'en'>
@@ -51,6 +52,10 @@ export interface PatronTable {
   /** The identity paper shown at registration without a health card (passport, residence card …). */
   idDocumentType: string | null
   idDocumentNumber: string | null
+  /** The latest checkout or return of a loan whose link to the patron the nightly run removed. */
+  lastLoanAt: Timestamp | null
+  /** Deleted by the retention rules: a tombstone without personal data (see jobs/retention-job.ts). */
+  deletedAt: Timestamp | null
 }
 
 export type PatronType = 'person' | 'institution'
@@ -86,7 +91,8 @@ export interface LoanTable {
   id: Generated<number>
   municipality: string
   itemId: number
-  patronId: number
+  /** Removed by the nightly run 28 days after the return (002); the loan stays for the statistics. */
+  patronId: number | null
   checkedOutAt: Timestamp
   dueDate: DateColumn
   renewals: Generated<number>

@@ -15,6 +15,21 @@ const NightlyResult = Type.Object({
   chargesCreated: Type.Integer(),
   feeBlockActions: Type.Integer(),
   doorEntriesDeleted: Type.Integer({ description: 'door log entries past the retention period' }),
+  retention: Type.Union([
+    Type.Object({
+      loansUnlinked: Type.Integer({
+        description: 'returned loans whose link to the patron was removed (4 weeks)',
+      }),
+      patronsDeleted: Type.Integer({
+        description: 'patrons without a physical loan for 2 years and nothing open',
+      }),
+      debtorsAnonymised: Type.Integer({
+        description: "deleted patrons' debtors whose name and CPR were removed",
+      }),
+      lookupsDeleted: Type.Integer({ description: 'staff look-ups past their retention period' }),
+    }),
+    Type.Null(),
+  ]),
   notices: Type.Union([
     Type.Object({
       expiredHolds: Type.Integer({

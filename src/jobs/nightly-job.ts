@@ -12,6 +12,7 @@ import type { LocalDate } from '../shared/time.ts'
 import { instantOfLocal } from '../shared/time.ts'
 import { deleteExpiredSessions } from '../web/web-sessions.ts'
 import { finishJobRun, startJobRun } from './job-runs.ts'
+import { type RetentionResult, type RetentionStep, runRetention } from './retention-job.ts'
 
 export interface NightlyDeps {
   db: Db
@@ -21,7 +22,7 @@ export interface NightlyDeps {
 }
 
 export interface NightlyProgress {
-  step: 'declare-lost' | 'fee-blocks' | 'staff-exclusions' | 'door-log' | 'web-sessions'
+  step: 'declare-lost' | 'fee-blocks' | 'staff-exclusions' | 'door-log' | 'web-sessions' | RetentionStep
   batch: number
   processed: number
 }
@@ -42,13 +43,15 @@ export interface NightlyResult {
   feeBlockActions: number
   /** Door entries older than the policy's retention, deleted. */
   doorEntriesDeleted: number
+  /** Returned loans unlinked from their patrons, patrons deleted, staff look-ups past their period. */
+  retention: RetentionResult
 }
 
 const JOB = 'nightly'
 
 /**
  * The nightly run of one municipality and business date: declare lost loans (with their charges), apply
- * the fee block rule and delete the door entries past their retention. Each batch commits on its own;
+ * the fee block rule, delete the door entries past their retention and apply the privacy retention rules. Each batch commits on its own;
  * every step selects only what is still to do, so a second run changes nothing and a run killed between
  * batches ends, when run again, where a clean run ends.
  */
@@ -69,6 +72,7 @@ export async function runNightly(
     chargesCreated: 0,
     feeBlockActions: 0,
     doorEntriesDeleted: 0,
+    retention: { loansUnlinked: 0, patronsDeleted: 0, debtorsAnonymised: 0, lookupsDeleted: 0 },
   }
 
   const runKey = { municipality, job: JOB, businessDate: date }
@@ -113,6 +117,8 @@ export async function runNightly(
         .limit(batchSize)
         // Loans before items, as a check-in takes them; patrons are not locked here.
         .forUpdate(['loans', 'items'])
+        // An active loan always has its patron (only returned loans lose the link).
+        .$narrowType<{ patronId: number }>()
         .execute()
       if (rows.length === 0) return 0
       const charges = rows.flatMap((row) => lostChargesFor(policy, { ...row, municipality }, row, date, at))
@@ -199,6 +205,13 @@ export async function runNightly(
   // Step 4: web sessions and MitID identities that ran out before the day began (they are refused anyway).
   const sessionsDeleted = await deleteExpiredSessions(db, municipality, instantOfLocal(date))
   if (sessionsDeleted > 0) await report({ step: 'web-sessions', batch: 1, processed: sessionsDeleted })
+
+  // Step 5: retention — returned loans' patron links after 4 weeks, patrons without a loan for 2 years,
+  // the staff look-up log past its period (jobs/retention-job.ts).
+  result.retention = await runRetention(db, municipality, policy, date, clock.now(), {
+    batchSize,
+    report: (step, batch, processed) => report({ step, batch, processed }),
+  })
 
   await finishJobRun(db, runKey, clock.now(), result)
   return result

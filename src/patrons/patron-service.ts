@@ -103,6 +103,8 @@ export async function registerPatron(
   }
   return insertPatron(trx, {
     municipality: input.municipality,
+    // The registration's own time (a replayed or simulated history too): the 2-year rule counts from it.
+    createdAt: input.at,
     cardNumber,
     cprHash: cpr === null ? null : vault.hash(cpr),
     cprEncrypted: cpr === null ? null : vault.encrypt(cpr),

@@ -156,5 +156,21 @@ export function formatPolicy(policy: Policy): string {
     `${policy.door.logRetentionDays.value} dage`,
     policy.door.logRetentionDays.source,
   )
+  lines.push('Privatliv')
+  add(
+    'lånet kobles fra låneren',
+    `${policy.privacy.loanPatronLinkDays.value} dage efter afleveringen`,
+    policy.privacy.loanPatronLinkDays.source,
+  )
+  add(
+    'låneren slettes',
+    `efter ${policy.privacy.inactivePatronYears.value} år uden fysiske lån, når intet lån eller gæld er åbent`,
+    policy.privacy.inactivePatronYears.source,
+  )
+  add(
+    'personalets opslag slettes efter',
+    `${policy.privacy.staffLookupRetentionDays.value} dage`,
+    policy.privacy.staffLookupRetentionDays.source,
+  )
   return lines.join('\n')
 }

@@ -151,6 +151,15 @@ export const policySchema = z.strictObject({
     /** Days a door entry is kept; the nightly run deletes older entries. */
     logRetentionDays: sourced(days.min(1)),
   }),
+  /** What the nightly run deletes, and when (issue 7). */
+  privacy: z.strictObject({
+    /** Days after the return that a loan keeps its link to the patron; then only the loan itself stays. */
+    loanPatronLinkDays: sourced(days),
+    /** Years without a physical loan after which a patron with nothing open is deleted. */
+    inactivePatronYears: sourced(z.number().int().min(1)),
+    /** Days the staff desk's look-up log keeps an entry. */
+    staffLookupRetentionDays: sourced(days.min(1)),
+  }),
 })
 
 export type Policy = z.infer<typeof policySchema>
@@ -158,6 +167,7 @@ export type BlockRule = z.infer<typeof blockRule>
 export type RefundRule = z.infer<typeof refundRule>
 export type NoticePolicy = Policy['notices']
 export type DoorPolicy = Policy['door']
+export type PrivacyPolicy = Policy['privacy']
 
 export class InvalidPolicyError extends Error {
   readonly issues: { path: string; message: string }[]

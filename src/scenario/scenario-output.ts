@@ -85,13 +85,16 @@ export async function collectScenarioOutput(
   scenario: Scenario,
   rejections: ScenarioOutput['rejections'],
   creditorNumber: string,
+  /** The patron each checkout named, for loans whose link the nightly run has removed. */
+  loanPatrons: ReadonlyMap<number, string> = new Map(),
 ): Promise<ScenarioOutput> {
   const m = scenario.municipality
   const loans = await db
     .selectFrom('loans')
-    .innerJoin('patrons', 'patrons.id', 'loans.patronId')
+    .leftJoin('patrons', 'patrons.id', 'loans.patronId')
     .innerJoin('items', 'items.id', 'loans.itemId')
     .select([
+      'loans.id',
       'patrons.cardNumber as patron',
       'items.barcode as item',
       'loans.checkedOutAt',
@@ -195,7 +198,7 @@ export async function collectScenarioOutput(
   return {
     municipality: m,
     loans: loans.map((l) => ({
-      patron: l.patron,
+      patron: l.patron ?? loanPatrons.get(l.id) ?? '',
       item: l.item,
       checkedOutAt: formatLocalInstant(l.checkedOutAt),
       dueDate: l.dueDate,

@@ -53,12 +53,15 @@ export async function runScenario(
     }
 
     const rejections: { event: number; reason: string }[] = []
+    // Each loan's patron as the scenario's own checkout named it: the database drops the link 4 weeks
+    // after the return (jobs/retention-job.ts), the replayed history still says who borrowed.
+    const loanPatrons = new Map<number, string>()
     for (const [index, event] of scenario.events.entries()) {
       const at = new Date(event.at)
       await runNightsThrough(at)
       clock.set(at)
       try {
-        await applyEvent(services, m, event, at, options.baseDir ?? process.cwd())
+        await applyEvent(services, m, event, at, options.baseDir ?? process.cwd(), loanPatrons)
         // The notices an event causes (a reservation now on the hold shelf) go out at once.
         await services.jobs.notices(m)
       } catch (error) {
@@ -71,7 +74,14 @@ export async function runScenario(
     await runNightsThrough(endOfRun)
     clock.set(endOfRun)
     const creditor = services.receivablesCatalog.inForce(m, scenario.until).creditorNumber.value
-    return await collectScenarioOutput(handle.db, services.cprVault, scenario, rejections, creditor)
+    return await collectScenarioOutput(
+      handle.db,
+      services.cprVault,
+      scenario,
+      rejections,
+      creditor,
+      loanPatrons,
+    )
   } finally {
     if (!options.database) await handle.close()
   }
@@ -121,14 +131,22 @@ async function applyEvent(
   event: ScenarioEvent,
   at: Date,
   baseDir: string,
+  loanPatrons: Map<number, string>,
 ): Promise<void> {
   const { circulation, db, receivables, claimActions } = services
   const claimOf = (e: { claim?: number | undefined; paymentId?: string | undefined }) =>
     e.paymentId ?? String(e.claim)
   switch (event.type) {
-    case 'checkout':
-      await runCheckout(db, circulation, { municipality, patron: event.patron, item: event.item, at })
+    case 'checkout': {
+      const { loan } = await runCheckout(db, circulation, {
+        municipality,
+        patron: event.patron,
+        item: event.item,
+        at,
+      })
+      loanPatrons.set(loan.id, event.patron)
       return
+    }
     case 'checkin':
       await runCheckin(db, circulation, { municipality, item: event.item, at, receiptShown: event.receipt })
       return

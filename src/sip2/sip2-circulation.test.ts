@@ -511,7 +511,14 @@ function suite(transport: Transport) {
       assert.equal(lockedHere.validPatronPassword, false, 'the right PIN is refused while locked')
       const refused = await sip.send(checkout('dora', 'b3', { patronPassword: '5555' }), 'checkout-response')
       assert.equal(refused.ok, false)
-      const web = await loginWithPin(t.services.db, t.services.cprVault, KK, 'dora', '5555', t.services.clock.now())
+      const web = await loginWithPin(
+        t.services.db,
+        t.services.cprVault,
+        KK,
+        'dora',
+        '5555',
+        t.services.clock.now(),
+      )
       assert.equal(web.ok ? 'ok' : web.reason, 'locked')
       const minutesLater = (minutes: number) =>
         t.at(new Date(t.services.clock.now().getTime() + minutes * 60_000).toISOString())
