@@ -12,7 +12,9 @@ import { findPatronByCardOrCpr } from './patron-repository.ts'
 const ANNA = '0103801234'
 const BO = '0202851234'
 const GITTE = '0505701234'
-const CLEAR = [ANNA, BO, GITTE, '010380-1234', '020285-1234', '050570-1234']
+/** Registered by CPR alone in an older version: the CPR number was the card number too. */
+const CARL = '0707751234'
+const CLEAR = [ANNA, BO, GITTE, CARL, '010380-1234', '020285-1234', '050570-1234', '070775-1234']
 
 /** An empty database (not the template, which has every migration): PGlite in memory or a new server database. */
 async function emptyDatabase(): Promise<DatabaseHandle> {
@@ -52,7 +54,8 @@ describe('CPR numbers of an earlier version', () => {
     )
     await sql`
       insert into patrons (municipality, card_number, cpr, birth_date, name)
-      values ('kobenhavn', 'K1', ${ANNA}, '1980-03-01', 'Anna'), ('kobenhavn', 'K2', null, '1990-01-01', 'Ib')
+      values ('kobenhavn', 'K1', ${ANNA}, '1980-03-01', 'Anna'), ('kobenhavn', 'K2', null, '1990-01-01', 'Ib'),
+        ('kobenhavn', ${CARL}, ${CARL}, '1975-07-07', 'Carl')
     `.execute(handle.db)
     const { rows } = await sql<{ id: number }>`select id from patrons where card_number = 'K1'`.execute(
       handle.db,
@@ -113,6 +116,9 @@ describe('CPR numbers of an earlier version', () => {
     // A second start finds nothing left to do.
     await createServices({ db: handle.db, clock: new SimulatedClock(new Date()), cprVault: vault })
     assert.equal((await findPatronByCardOrCpr(services.db, vault, 'kobenhavn', ANNA))?.cardNumber, 'K1')
+    const carl = await findPatronByCardOrCpr(services.db, vault, 'kobenhavn', CARL)
+    assert.equal(carl?.name, 'Carl')
+    assert.match(carl?.cardNumber ?? '', /^9\d{11}$/, 'a card number of its own instead of the CPR number')
   })
 
   it('a fresh database has no plaintext CPR column at all', async () => {

@@ -27,6 +27,13 @@ export async function sealPlaintextCpr(db: Db, vault: CprVault): Promise<number>
   const withPlaintext = new Set(rows.map((r) => r.table))
   return db.transaction().execute(async (trx) => {
     let sealed = 0
+    if (withPlaintext.has('patrons')) {
+      // Older versions made the CPR number the card number of a patron registered by CPR alone.
+      await sql`
+        update patrons set card_number = '9' || lpad(floor(random() * 100000000000)::bigint::text, 11, '0')
+        where cpr is not null and card_number = cpr
+      `.execute(trx)
+    }
     for (const { table, key, type } of TABLES) {
       if (!withPlaintext.has(table)) continue
       for (;;) {

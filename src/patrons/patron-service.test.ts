@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { ValidationError } from '../shared/errors.ts'
 import { openTestServices, type TestContext } from '../test-support/test-services.ts'
+import { findPatronByCardOrCpr } from './patron-repository.ts'
 import { registerPatron, verifyPin } from './patron-service.ts'
 
 let t: TestContext
@@ -38,6 +39,27 @@ describe('registering patrons', () => {
     assert.match(patron.pinHash ?? '', /^\$argon2id\$/)
     assert.equal(await verifyPin(patron, '4321'), true)
     assert.equal(await verifyPin(patron, '1234'), false)
+  })
+
+  it('never makes the CPR number the card number: a patron registered by CPR gets a card number of their own', async () => {
+    for (const [cpr, cardNumber] of [
+      ['020491-1234', undefined],
+      ['030492-1234', '0304921234'],
+      ['040493-1234', '040493-1234'],
+    ] as const) {
+      const patron = await t.tx((trx) =>
+        registerPatron(trx, t.services.cprVault, {
+          at: AT,
+          municipality: 'naestved',
+          cpr,
+          ...(cardNumber === undefined ? {} : { cardNumber }),
+        }),
+      )
+      assert.match(patron.cardNumber, /^9\d{11}$/)
+      assert.ok(!patron.name.includes(cpr.slice(0, 6)), 'the CPR number as the name')
+      const found = await findPatronByCardOrCpr(t.services.db, t.services.cprVault, 'naestved', cpr)
+      assert.equal(found?.id, patron.id)
+    }
   })
 
   it('refuses bad input naming the field', async () => {

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database, PatronRow, PatronType } from '../db/schema.ts'
 import { ValidationError } from '../shared/errors.ts'
@@ -61,6 +62,19 @@ export async function verifyPin(patron: PatronRow, pin: string): Promise<boolean
   return verifySecret(patron.pinHash, pin)
 }
 
+/** A 12-digit library card number starting with 9: not a CPR number's shape, unlikely to be typed by chance. */
+export function newCardNumber(): string {
+  return `9${randomInt(0, 100_000_000_000).toString().padStart(11, '0')}`
+}
+
+function sameCpr(cardNumber: string, cpr: string): boolean {
+  try {
+    return normaliseCpr(cardNumber) === cpr
+  } catch {
+    return false
+  }
+}
+
 export async function registerPatron(
   trx: Trx,
   vault: CprVault,
@@ -87,7 +101,13 @@ export async function registerPatron(
   if (birthDate === undefined)
     throw new ValidationError('birthDate', 'a birth date or a CPR number is required')
   if (!isLocalDate(birthDate)) throw new ValidationError('birthDate', 'a date YYYY-MM-DD')
-  const cardNumber = input.cardNumber ?? cpr
+  // The CPR number is kept only encrypted, so it is never the card number: a patron registered by CPR
+  // alone gets a library card number of their own (the health card still finds them through the CPR).
+  const givenCard =
+    input.cardNumber !== undefined && cpr !== null && sameCpr(input.cardNumber, cpr)
+      ? undefined
+      : input.cardNumber
+  const cardNumber = givenCard ?? (cpr !== null ? newCardNumber() : undefined)
   if (!cardNumber) throw new ValidationError('cardNumber', 'a card number or a CPR number is required')
   if (await findPatronByCard(trx, input.municipality, cardNumber)) {
     throw new ValidationError('cardNumber', `card ${cardNumber} is already registered`)
