@@ -295,6 +295,8 @@ export const SIP2_ACCESS: Readonly<
 export const CLI_ACCESS: Readonly<Record<string, 'operator'>> = {
   start: 'operator',
   migrate: 'operator',
+  backup: 'operator',
+  restore: 'operator',
   'policy show': 'operator',
   'policy check': 'operator',
   'run nightly': 'operator',

@@ -53,8 +53,10 @@ describe('HTTP API', () => {
       remindersOptIn: true,
     })
     assert.equal(created.status, 201)
-    assert.equal(created.body.cardNumber, '0103901234')
+    assert.match(created.body.cardNumber as string, /^9\d{11}$/, 'a library card number, not the CPR number')
     assert.equal(created.body.birthDate, '1990-03-01')
+    const byCpr = await call('GET', '/api/kobenhavn/patrons/0103901234')
+    assert.equal(byCpr.body.cardNumber, created.body.cardNumber)
     assert.equal(created.body.digitalPost, false)
     assert.equal(created.body.registeredWithCpr, true)
     assert.equal('pinHash' in created.body, false)
