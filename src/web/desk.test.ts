@@ -320,7 +320,7 @@ describe('the staff desk: patrons', () => {
         adultForm,
       ),
     )
-    assert.match(flashOf(adult), /Carl Voksen er oprettet med lånerkort 150570-\*\*\*\*\./)
+    assert.match(flashOf(adult), /Carl Voksen er oprettet med lånerkort 9\d{11}\./)
     const carl = await db()
       .selectFrom('patrons')
       .selectAll()
@@ -521,7 +521,7 @@ describe('the staff desk: patrons', () => {
     const log = await browser.get('/kobenhavn/skranke/opslag')
     assert.equal(log.statusCode, 200)
     assert.match(log.body, /Spørger til sine lån/)
-    assert.match(log.body, /Anna Ærø \(010390-\*\*\*\*\)/)
+    assert.match(log.body, /Anna Ærø \(9\d{11}\)/)
   })
 })
 
