@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
+import { userInfo } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
+import type { AuditActor } from './audit/audit-log.ts'
 import { loadConfig } from './config.ts'
 import { openDatabase } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
@@ -19,6 +21,17 @@ function dateOption(value: string): string {
   return value
 }
 
+/** The person at the command line, for the audit log: the operating system's user name. */
+function operatorActor(): AuditActor {
+  let name = 'operator'
+  try {
+    name = userInfo().username || name
+  } catch {
+    // no user name (a container without a passwd entry)
+  }
+  return { kind: 'operator', name }
+}
+
 async function withServices<T>(
   fn: (services: Awaited<ReturnType<typeof createServices>>) => Promise<T>,
 ): Promise<T> {
@@ -26,7 +39,7 @@ async function withServices<T>(
   const handle = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
   let services: Awaited<ReturnType<typeof createServices>> | undefined
   try {
-    services = await createServices({ db: handle.db, clock: systemClock, config })
+    services = await createServices({ db: handle.db, clock: systemClock, config, actor: operatorActor() })
     return await fn(services)
   } finally {
     services?.close()
@@ -53,7 +66,7 @@ program
     const handle = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
     try {
       const applied = await migrateToLatest(handle.db as never)
-      await createServices({ db: handle.db, clock: systemClock, config })
+      await createServices({ db: handle.db, clock: systemClock, config, actor: operatorActor() })
       console.log(applied.length === 0 ? 'schema up to date' : `applied: ${applied.join(', ')}`)
     } finally {
       await handle.close()

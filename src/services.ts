@@ -1,3 +1,4 @@
+import { type AuditActor, SYSTEM_ACTOR } from './audit/audit-log.ts'
 import { createCirculationService } from './circulation/circulation-service.ts'
 import { expireHolds } from './circulation/hold-expiry.ts'
 import type { Config } from './config.ts'
@@ -36,6 +37,8 @@ export interface ServiceDeps {
   policies?: readonly Policy[] | undefined
   /** Receivables policy versions; by default the files in policies/receivables/. */
   receivablesPolicies?: readonly ReceivablesPolicy[] | undefined
+  /** Who installs new policy versions, for the audit log: the operator at the CLI, else the system. */
+  actor?: AuditActor | undefined
 }
 
 /**
@@ -46,7 +49,7 @@ export interface ServiceDeps {
 export async function createServices(deps: ServiceDeps) {
   const { db, clock } = deps
   await migrateToLatest(db as never)
-  await syncPolicies(db, deps.policies ?? readPolicyFiles())
+  await syncPolicies(db, deps.policies ?? readPolicyFiles(), deps.actor ?? SYSTEM_ACTOR, clock.now())
   const policies = new PolicyCatalog(await loadPolicies(db))
   const receivablesCatalog = new ReceivablesCatalog(deps.receivablesPolicies ?? readReceivablesPolicyFiles())
   const library = createLibraryLedger(policies)

@@ -10,6 +10,7 @@ import * as web from './migrations/0008-web.ts'
 import * as staffDesk from './migrations/0009-staff-desk.ts'
 import * as registration from './migrations/0010-registration.ts'
 import * as guardianIndexes from './migrations/0011-guardian-indexes.ts'
+import * as auditLog from './migrations/0015-audit-log.ts'
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0009-staff-desk': staffDesk,
   '0010-registration': registration,
   '0011-guardian-indexes': guardianIndexes,
+  '0015-audit-log': auditLog,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

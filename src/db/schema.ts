@@ -584,6 +584,25 @@ export interface DoorEntryTable {
   reason: string
 }
 
+/** One entry of the append-only audit log (migration 0015): never updated or deleted. */
+export interface AuditLogTable {
+  id: Generated<number>
+  municipality: string
+  at: Timestamp
+  actorKind: AuditActorKind
+  actorId: number | null
+  actorName: string
+  action: string
+  patronId: number | null
+  chargeId: number | null
+  claimId: number | null
+  blockId: number | null
+  reason: string | null
+  details: Json<Record<string, unknown>>
+}
+
+export type AuditActorKind = 'staff' | 'api' | 'machine' | 'system' | 'operator' | 'patron'
+
 export interface Database {
   municipalities: MunicipalityTable
   policyVersions: PolicyVersionTable
@@ -628,6 +647,7 @@ export interface Database {
   cashSales: CashSaleTable
   verifiedIdentities: VerifiedIdentityTable
   pendingRegistrations: PendingRegistrationTable
+  auditLog: AuditLogTable
 }
 
 export type PatronRow = Selectable<PatronTable>

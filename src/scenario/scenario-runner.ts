@@ -187,6 +187,7 @@ async function applyEvent(
           amount: event.amount,
           decision: event.decision,
           at,
+          actor: { kind: 'operator', name: 'scenario' },
         })
         return
       case 'betalingsservice':

@@ -15,6 +15,7 @@
 // - 37 (fee paid) is never accepted: fees are paid to the municipality, not at a machine.
 // - 01 (block patron: the machine kept the card) blocks the patron until staff lift it.
 
+import { recordAudit } from '../audit/audit-log.ts'
 import { runCheckin, runCheckout, runRenewAll } from '../circulation/circulation-edge.ts'
 import type { CheckinResult } from '../circulation/circulation-service.ts'
 import { RefusalError } from '../circulation/refusal.ts'
@@ -825,10 +826,21 @@ export class Sip2Session {
         .where('untilAt', 'is', null)
         .executeTakeFirst()
       if (existing) return
-      await trx
+      const block = await trx
         .insertInto('blocks')
         .values({ municipality: account.municipality, patronId: patron.id, reason: 'staff', fromAt: now })
-        .execute()
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      await recordAudit(trx, {
+        municipality: account.municipality,
+        at: now,
+        actor: { kind: 'machine', name: account.login },
+        action: 'patron-blocked',
+        patronId: patron.id,
+        blockId: block.id,
+        reason: request.blockedCardMessage || null,
+        details: { location: account.location, sip2: '01' },
+      })
     })
   }
 }
