@@ -20,6 +20,11 @@ export async function findPatronByCard(
     .executeTakeFirst()
 }
 
+/** One patron with every stored field (the CPR number as the application reads it). */
+export async function findPatronById(trx: Trx, patronId: number): Promise<PatronRow | undefined> {
+  return trx.selectFrom('patrons').selectAll().where('id', '=', patronId).executeTakeFirst()
+}
+
 /** What a patron identifies with, at the desk or a machine, as the CPR number it may be (DDMMYY-SSSS → 10 digits). */
 export function asCpr(identifier: string): string {
   return identifier.replace(/^(\d{6})-(\d{4})$/, '$1$2')
