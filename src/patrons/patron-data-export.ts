@@ -93,6 +93,7 @@ export async function patronDataExport(trx: Trx, patronId: number, options: Expo
     ])
     .where('loans.patronId', '=', patronId)
     .orderBy('loans.checkedOutAt')
+    .orderBy('loans.id')
     .execute()
 
   const reservations = await trx
@@ -100,6 +101,7 @@ export async function patronDataExport(trx: Trx, patronId: number, options: Expo
     .select(['id', 'title', 'createdAt', 'status', 'heldAt', 'notifiedAt'])
     .where('patronId', '=', patronId)
     .orderBy('createdAt')
+    .orderBy('id')
     .execute()
 
   const charges = await trx
