@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
+import { userInfo } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { Command, InvalidArgumentError } from 'commander'
+import type { AuditActor } from './audit/audit-log.ts'
 import { loadConfig } from './config.ts'
 import { BackupError, backupDatabase, restoreDatabase } from './db/backup.ts'
 import { openDatabase } from './db/database.ts'
@@ -20,6 +22,17 @@ function dateOption(value: string): string {
   return value
 }
 
+/** The person at the command line, for the audit log: the operating system's user name. */
+function operatorActor(): AuditActor {
+  let name = 'operator'
+  try {
+    name = userInfo().username || name
+  } catch {
+    // no user name (a container without a passwd entry)
+  }
+  return { kind: 'operator', name }
+}
+
 async function withServices<T>(
   fn: (services: Awaited<ReturnType<typeof createServices>>) => Promise<T>,
 ): Promise<T> {
@@ -27,7 +40,7 @@ async function withServices<T>(
   const handle = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
   let services: Awaited<ReturnType<typeof createServices>> | undefined
   try {
-    services = await createServices({ db: handle.db, clock: systemClock, config })
+    services = await createServices({ db: handle.db, clock: systemClock, config, actor: operatorActor() })
     return await fn(services)
   } finally {
     services?.close()
@@ -54,7 +67,7 @@ program
     const handle = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir })
     try {
       const applied = await migrateToLatest(handle.db as never)
-      await createServices({ db: handle.db, clock: systemClock, config })
+      await createServices({ db: handle.db, clock: systemClock, config, actor: operatorActor() })
       console.log(applied.length === 0 ? 'schema up to date' : `applied: ${applied.join(', ')}`)
     } finally {
       await handle.close()

@@ -1,3 +1,4 @@
+import { type AuditActor, SYSTEM_ACTOR } from './audit/audit-log.ts'
 import { createCirculationService } from './circulation/circulation-service.ts'
 import { expireHolds } from './circulation/hold-expiry.ts'
 import type { Config } from './config.ts'
@@ -41,6 +42,8 @@ export interface ServiceDeps {
   receivablesPolicies?: readonly ReceivablesPolicy[] | undefined
   /** Encrypts and hashes CPR numbers; by default from the configuration's key, else the development key. */
   cprVault?: CprVault | undefined
+  /** Who installs new policy versions, for the audit log: the operator at the CLI, else the system. */
+  actor?: AuditActor | undefined
 }
 
 /**
@@ -53,7 +56,7 @@ export async function createServices(deps: ServiceDeps) {
   await migrateToLatest(db as never)
   const cprVault = deps.cprVault ?? createCprVault(deps.config?.cprKeys)
   await sealPlaintextCpr(db, cprVault)
-  await syncPolicies(db, deps.policies ?? readPolicyFiles())
+  await syncPolicies(db, deps.policies ?? readPolicyFiles(), deps.actor ?? SYSTEM_ACTOR, clock.now())
   const policies = new PolicyCatalog(await loadPolicies(db))
   const receivablesCatalog = new ReceivablesCatalog(deps.receivablesPolicies ?? readReceivablesPolicyFiles())
   const library = createLibraryLedger(policies)

@@ -13,6 +13,8 @@ import * as guardianIndexes from './migrations/0011-guardian-indexes.ts'
 import * as retention from './migrations/0012-retention.ts'
 import * as cprProtection from './migrations/0013-cpr-protection.ts'
 import * as accessControl from './migrations/0014-access-control.ts'
+import * as auditLog from './migrations/0015-audit-log.ts'
+import * as offlinePrivacy from './migrations/0016-offline-privacy.ts'
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -29,6 +31,8 @@ const migrations: Record<string, Migration> = {
   '0012-retention': retention,
   '0013-cpr-protection': cprProtection,
   '0014-access-control': accessControl,
+  '0015-audit-log': auditLog,
+  '0016-offline-privacy': offlinePrivacy,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

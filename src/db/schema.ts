@@ -448,12 +448,12 @@ export interface Sip2OfflineTransactionTable {
   /** The SIP2 command: 11, 09 or 29. */
   command: string
   item: string
-  /** The patron identifier ('' for a checkin). */
+  /** The patron identifier as a keyed hash (CprVault.identifierHash; '' for a checkin). */
   patron: string
   transactionAt: Timestamp
-  /** The response body, without sequence number and checksum. */
+  /** The response body, without sequence number and checksum, the patron identifier replaced by `{patron}`. */
   response: string
-  recordedAt: Generated<Timestamp>
+  recordedAt: ColumnType<Date, Date | string | undefined, Date | string>
 }
 
 export type StaffRole = 'desk' | 'finance' | 'administrator'
@@ -612,6 +612,25 @@ export interface DoorEntryTable {
   reason: string
 }
 
+/** One entry of the append-only audit log (migration 0015): never updated or deleted. */
+export interface AuditLogTable {
+  id: Generated<number>
+  municipality: string
+  at: Timestamp
+  actorKind: AuditActorKind
+  actorId: number | null
+  actorName: string
+  action: string
+  patronId: number | null
+  chargeId: number | null
+  claimId: number | null
+  blockId: number | null
+  reason: string | null
+  details: Json<Record<string, unknown>>
+}
+
+export type AuditActorKind = 'staff' | 'api' | 'machine' | 'system' | 'operator' | 'patron'
+
 export interface Database {
   municipalities: MunicipalityTable
   policyVersions: PolicyVersionTable
@@ -657,6 +676,7 @@ export interface Database {
   cashSales: CashSaleTable
   verifiedIdentities: VerifiedIdentityTable
   pendingRegistrations: PendingRegistrationTable
+  auditLog: AuditLogTable
 }
 
 export type PatronRow = Selectable<PatronTable>

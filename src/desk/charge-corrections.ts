@@ -4,6 +4,7 @@
 // municipality's receivables with its ledger postings, and the patron's blocks.
 
 import type { Kysely } from 'kysely'
+import { recordAudit } from '../audit/audit-log.ts'
 import type { ChargeRow, Database } from '../db/schema.ts'
 import { recordRefund } from '../fees/charge-repository.ts'
 import { evaluateFeeBlocks } from '../fees/fee-block-service.ts'
@@ -101,6 +102,16 @@ export async function annulCharge(
       at: input.at,
     })
     .execute()
+  await recordAudit(trx, {
+    municipality: input.municipality,
+    at: input.at,
+    actor: { kind: 'staff', staffId: input.staffId },
+    action: 'charge-annulled',
+    patronId: charge.patronId,
+    chargeId: charge.id,
+    reason,
+    details: { amount: charge.amount, paid: charge.paid, kind: charge.kind },
+  })
   return { ...charge, status: 'cancelled', settledAt: input.at }
 }
 
@@ -184,4 +195,15 @@ export async function writeDownCharge(
       at: input.at,
     })
     .execute()
+  await recordAudit(trx, {
+    municipality: input.municipality,
+    at: input.at,
+    actor: { kind: 'staff', staffId: input.staffId },
+    action: 'charge-written-down',
+    patronId: charge.patronId,
+    chargeId: charge.id,
+    claimId: line?.claimId ?? null,
+    reason,
+    details: { amount: input.amount, before: charge.amount, kind: charge.kind },
+  })
 }

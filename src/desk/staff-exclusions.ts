@@ -4,6 +4,7 @@
 // A block of any kind may be lifted by staff with a reason.
 
 import type { Kysely } from 'kysely'
+import { recordAudit, SYSTEM_ACTOR } from '../audit/audit-log.ts'
 import type { Database } from '../db/schema.ts'
 import { ValidationError } from '../shared/errors.ts'
 import { addDays, instantOfLocal, type LocalDate, localDateOf } from '../shared/time.ts'
@@ -39,7 +40,7 @@ export async function excludePatron(
   const reason = requireReason(input.reason)
   await trx.selectFrom('patrons').select('id').where('id', '=', input.patronId).forUpdate().execute()
   if (await openExclusionOf(trx, input.patronId)) return undefined
-  return trx
+  const exclusion = await trx
     .insertInto('staffExclusions')
     .values({
       municipality: input.municipality,
@@ -51,6 +52,16 @@ export async function excludePatron(
     })
     .returningAll()
     .executeTakeFirstOrThrow()
+  await recordAudit(trx, {
+    municipality: input.municipality,
+    at: input.at,
+    actor: { kind: 'staff', staffId: input.staffId },
+    action: 'patron-excluded',
+    patronId: input.patronId,
+    reason,
+    details: { exclusion: exclusion.id, effectiveOn: exclusion.effectiveOn },
+  })
+  return exclusion
 }
 
 /** A pending exclusion is withdrawn before it takes effect. False when there is none pending. */
@@ -59,14 +70,25 @@ export async function withdrawExclusion(
   input: { exclusionId: number; patronId: number; staffId: number; reason: string; at: Date },
 ): Promise<boolean> {
   const reason = requireReason(input.reason)
-  const result = await trx
+  const withdrawn = await trx
     .updateTable('staffExclusions')
     .set({ status: 'withdrawn', endedAt: input.at, endedBy: input.staffId, endReason: reason })
     .where('id', '=', input.exclusionId)
     .where('patronId', '=', input.patronId)
     .where('status', '=', 'pending')
+    .returning('municipality')
     .executeTakeFirst()
-  return Number(result.numUpdatedRows) > 0
+  if (!withdrawn) return false
+  await recordAudit(trx, {
+    municipality: withdrawn.municipality,
+    at: input.at,
+    actor: { kind: 'staff', staffId: input.staffId },
+    action: 'exclusion-withdrawn',
+    patronId: input.patronId,
+    reason,
+    details: { exclusion: input.exclusionId },
+  })
+  return true
 }
 
 /**
@@ -122,6 +144,16 @@ export async function activateDueExclusions(
         .set({ status: 'in-force', blockId: block.id })
         .where('id', '=', id)
         .execute()
+      // The staff member's decision is audited when made; the day it takes effect is the system's doing.
+      await recordAudit(trx, {
+        municipality,
+        at: instantOfLocal(exclusion.effectiveOn),
+        actor: SYSTEM_ACTOR,
+        action: 'exclusion-in-force',
+        patronId: exclusion.patronId,
+        blockId: block.id,
+        details: { exclusion: exclusion.id, activatedOn: today },
+      })
       activated++
     })
   }
@@ -153,6 +185,15 @@ export async function liftBlock(
     .returning('id')
     .executeTakeFirst()
   if (!lifted) return false
+  await recordAudit(trx, {
+    municipality: input.municipality,
+    at: input.at,
+    actor: { kind: 'staff', staffId: input.staffId },
+    action: 'block-lifted',
+    patronId: input.patronId,
+    blockId: input.blockId,
+    reason,
+  })
   await trx
     .insertInto('blockLifts')
     .values({

@@ -2,22 +2,34 @@
 // told which loans, fees or reservations another patron has; staff see them for a reason, on record). The
 // patron's page opens only after a look-up of one's own within LOOKUP_VALID_MINUTES.
 
+import { recordAudit } from '../audit/audit-log.ts'
 import type { Db } from '../db/database.ts'
 import { type CprVault, withCpr } from '../patrons/cpr-vault.ts'
 
 /** How long a look-up opens the patron's page to the staff member who made it (assumed). */
 export const LOOKUP_VALID_MINUTES = 60
 
+/** Records a look-up and its audit entry: call it in a transaction, so that both or neither are kept. */
 export async function recordLookup(
   db: Db,
   lookup: { municipality: string; staffId: number; patronId: number; reason: string; at: Date },
 ): Promise<void> {
   const reason = lookup.reason.trim()
   if (reason === '') throw new Error('a look-up needs a reason')
-  await db
+  const row = await db
     .insertInto('staffLookups')
     .values({ ...lookup, reason })
-    .execute()
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  await recordAudit(db, {
+    municipality: lookup.municipality,
+    at: lookup.at,
+    actor: { kind: 'staff', staffId: lookup.staffId },
+    action: 'patron-looked-up',
+    patronId: lookup.patronId,
+    reason,
+    details: { lookup: row.id },
+  })
 }
 
 /** Whether this staff member looked this patron up recently (and so may see and act on the patron). */

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { type AuditEntry, recordAudit, SYSTEM_ACTOR } from '../audit/audit-log.ts'
 import type { Database } from '../db/schema.ts'
 import { enqueueNotices, writtenChannel } from '../notices/notice-repository.ts'
 import type { PolicyCatalog } from '../policy/policy-catalog.ts'
@@ -62,6 +63,17 @@ export async function evaluateFeeBlocks(
   // Lifts and withdrawn warnings are always an evaluation's only action: written together after the loop.
   const toLift: number[] = []
   const toWithdraw: number[] = []
+  const audit: AuditEntry[] = []
+  const entry = (patronId: number, action: AuditEntry['action'], blockId: number) =>
+    audit.push({
+      municipality,
+      at,
+      actor: SYSTEM_ACTOR,
+      action,
+      patronId,
+      blockId,
+      details: { rule: rule.kind, balance: amounts.get(patronId)?.balance ?? 0, nightly },
+    })
   for (const patronId of ids) {
     const open = amounts.get(patronId) ?? { balance: 0, byKind: {} }
     const counted =
@@ -85,19 +97,25 @@ export async function evaluateFeeBlocks(
       else if (action === 'lift') toLift.push(patronId)
       else if (action === 'withdraw-warning') {
         if (warningId !== undefined) toWithdraw.push(warningId)
-      } else await applyAction(trx, municipality, patronId, action, at, warningId)
+      } else {
+        const block = await applyAction(trx, municipality, patronId, action, at, warningId)
+        if (block !== undefined) entry(patronId, block.action, block.id)
+      }
     }
     if (actions.length > 0) done.set(patronId, actions)
   }
   if (toLift.length > 0) {
-    await trx
+    const lifted = await trx
       .updateTable('blocks')
       .set({ untilAt: at })
       .where('patronId', '=', sql<number>`any(${toLift}::int[])`)
       .where('untilAt', 'is', null)
       .where('reason', 'in', FEE_BLOCK_REASONS)
+      .returning(['id', 'patronId'])
       .execute()
+    for (const block of lifted) entry(block.patronId, 'fee-block-lifted', block.id)
   }
+  await recordAudit(trx, audit)
   if (toWithdraw.length > 0) {
     await trx
       .updateTable('exclusionWarnings')
@@ -171,19 +189,18 @@ async function applyAction(
   action: FeeBlockAction,
   at: Date,
   warningId: number | undefined,
-): Promise<void> {
+): Promise<{ action: 'fee-block' | 'fee-exclusion'; id: number } | undefined> {
   switch (action) {
-    case 'block':
-      await trx.insertInto('blocks').values({ municipality, patronId, reason: 'fees', fromAt: at }).execute()
-      return
+    case 'block': {
+      const block = await trx
+        .insertInto('blocks')
+        .values({ municipality, patronId, reason: 'fees', fromAt: at })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      return { action: 'fee-block', id: block.id }
+    }
     case 'lift':
-      await trx
-        .updateTable('blocks')
-        .set({ untilAt: at })
-        .where('patronId', '=', patronId)
-        .where('untilAt', 'is', null)
-        .where('reason', 'in', FEE_BLOCK_REASONS)
-        .execute()
+      // Written in bulk after the loop.
       return
     case 'warn':
       // Written in bulk by warn().
@@ -205,10 +222,15 @@ async function applyAction(
           .where('id', '=', warningId)
           .execute()
       }
-      await trx
-        .insertInto('blocks')
-        .values({ municipality, patronId, reason: 'exclusion', fromAt: at })
-        .execute()
-      return
+      return {
+        action: 'fee-exclusion',
+        id: (
+          await trx
+            .insertInto('blocks')
+            .values({ municipality, patronId, reason: 'exclusion', fromAt: at })
+            .returning('id')
+            .executeTakeFirstOrThrow()
+        ).id,
+      }
   }
 }

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { apiActor } from '../audit/audit-log.ts'
 import type { RouteOptions } from '../http/app.ts'
 import { MunicipalityParams, Ore, responses } from '../http/schemas.ts'
+import { auditReceipt } from '../receivables/receipt-audit.ts'
 import { PAYMENT_CHANNELS } from '../receivables/receivables-policy.ts'
 
 const PayBody = Type.Object(
@@ -44,6 +46,7 @@ export const feeRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { 
       const { municipality } = request.params
       const result = await db.transaction().execute(async (trx) => {
         const payment = await fees.pay(trx, { municipality, ...request.body })
+        await auditReceipt(trx, apiActor(), 'payment-recorded', payment.receiptId)
         const account = await fees.account(trx, municipality, request.body.patron)
         return { ...payment, balance: account.balance }
       })

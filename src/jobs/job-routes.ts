@@ -27,6 +27,9 @@ const NightlyResult = Type.Object({
         description: "deleted patrons' debtors whose name and CPR were removed",
       }),
       lookupsDeleted: Type.Integer({ description: 'staff look-ups past their retention period' }),
+      offlineTransactionsDeleted: Type.Integer({
+        description: "offline machine transactions past the loan link's period",
+      }),
     }),
     Type.Null(),
   ]),

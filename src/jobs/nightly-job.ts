@@ -72,7 +72,13 @@ export async function runNightly(
     chargesCreated: 0,
     feeBlockActions: 0,
     doorEntriesDeleted: 0,
-    retention: { loansUnlinked: 0, patronsDeleted: 0, debtorsAnonymised: 0, lookupsDeleted: 0 },
+    retention: {
+      loansUnlinked: 0,
+      patronsDeleted: 0,
+      debtorsAnonymised: 0,
+      lookupsDeleted: 0,
+      offlineTransactionsDeleted: 0,
+    },
   }
 
   const runKey = { municipality, job: JOB, businessDate: date }

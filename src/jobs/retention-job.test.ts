@@ -5,6 +5,7 @@ import { runCheckin, runCheckout } from '../circulation/circulation-edge.ts'
 import { findPatronByCardOrCpr } from '../patrons/patron-repository.ts'
 import { registerPatron } from '../patrons/patron-service.ts'
 import { addDays, instantOfLocal, localDateOf } from '../shared/time.ts'
+import { addSip2Account } from '../sip2/sip2-accounts.ts'
 import { policyOf } from '../test-support/policies.ts'
 import { openTestServices, type TestContext } from '../test-support/test-services.ts'
 import { retentionCutoffs } from './retention-rules.ts'
@@ -116,6 +117,53 @@ describe('the nightly retention', () => {
     assert.equal((await nightly(t, '2026-10-31')).retention?.loansUnlinked, 1)
   })
 
+  it("deletes offline machine transactions with the loan link's period, only the municipality's own", async () => {
+    const t = await openTestServices(m, '2026-09-01T10:00:00+02:00')
+    opened.push(t)
+    for (const [login, municipality] of [
+      ['kk-automat', m],
+      ['gentofte-automat', 'gentofte'],
+    ] as const) {
+      await addSip2Account(t.handle.db, {
+        login,
+        password: 'hemmelig',
+        municipality,
+        location: 'Hovedbiblioteket',
+      })
+      for (const recordedAt of ['2026-09-01T10:00:00+02:00', '2026-09-02T10:00:00+02:00']) {
+        await t.handle.db
+          .insertInto('sip2OfflineTransactions')
+          .values({
+            login,
+            command: '11',
+            item: recordedAt,
+            patron: t.services.cprVault.identifierHash('L1'),
+            transactionAt: new Date(recordedAt),
+            response: '121NNY20260901    100000AA{patron}|',
+            recordedAt: new Date(recordedAt),
+          })
+          .execute()
+      }
+    }
+    const remaining = async () =>
+      (
+        await t.handle.db
+          .selectFrom('sip2OfflineTransactions')
+          .select(['login', 'item'])
+          .orderBy('item')
+          .execute()
+      ).map((r) => `${r.login} ${r.item.slice(0, 10)}`)
+    // Recorded 1 September: kept through the night of 29 September, gone in the night of 30 September.
+    assert.equal((await nightly(t, '2026-09-29')).retention?.offlineTransactionsDeleted, 0)
+    assert.equal((await nightly(t, '2026-09-30')).retention?.offlineTransactionsDeleted, 1)
+    assert.equal((await forcedRerun(t, '2026-09-30')).retention?.offlineTransactionsDeleted, 0)
+    assert.deepEqual((await remaining()).sort(), [
+      'gentofte-automat 2026-09-01',
+      'gentofte-automat 2026-09-02',
+      'kk-automat 2026-09-02',
+    ])
+  })
+
   it('deletes patrons without a loan for 2 years once nothing is open, and nothing else', async () => {
     const t = await openTestServices(m, '2024-02-01T10:00:00+01:00')
     opened.push(t)
@@ -200,6 +248,7 @@ describe('the nightly retention', () => {
       patronsDeleted: 4,
       debtorsAnonymised: 0,
       lookupsDeleted: 1,
+      offlineTransactionsDeleted: 0,
     })
     const deleted = async () =>
       (
@@ -253,6 +302,7 @@ describe('the nightly retention', () => {
       patronsDeleted: 0,
       debtorsAnonymised: 0,
       lookupsDeleted: 0,
+      offlineTransactionsDeleted: 0,
     })
     assert.deepEqual(await snapshot(t), before)
 

@@ -14,6 +14,8 @@ export interface RetentionResult {
   debtorsAnonymised: number
   /** Staff look-ups past their retention period, deleted. */
   lookupsDeleted: number
+  /** Offline machine transactions past the loan link period, deleted. */
+  offlineTransactionsDeleted: number
 }
 
 export type RetentionStep = 'loan-links' | 'patrons' | 'staff-lookups'
@@ -43,6 +45,7 @@ export async function runRetention(
     patronsDeleted: 0,
     debtorsAnonymised: 0,
     lookupsDeleted: 0,
+    offlineTransactionsDeleted: 0,
   }
   const { batchSize, report } = options
 
@@ -138,6 +141,18 @@ export async function runRetention(
     result.lookupsDeleted += count
     await report('staff-lookups', lookupBatch, result.lookupsDeleted)
   }
+
+  // A recorded offline transaction ties an item to a (hashed) patron: gone with the loan's link (002).
+  const offline = await db
+    .deleteFrom('sip2OfflineTransactions')
+    .where('recordedAt', '<', cutoffs.loanLinkBefore)
+    .where(
+      'login',
+      'in',
+      db.selectFrom('sip2Accounts').select('login').where('municipality', '=', municipality),
+    )
+    .executeTakeFirst()
+  result.offlineTransactionsDeleted = Number(offline.numDeletedRows)
   return result
 }
 

@@ -10,6 +10,11 @@ export interface CprVault {
   hash(cpr: string): string
   /** The hash of what a patron identifies with, when it can be a CPR number (DDMMYYSSSS or DDMMYY-SSSS). */
   lookupHash(identifier: string): string | null
+  /**
+   * A keyed hash of any identifier a patron gives (a card number, or a CPR number, normalised first), for
+   * records that must recognise the same identifier again without holding it (offline machine transactions).
+   */
+  identifierHash(identifier: string): string
   /** `v1:<iv>:<tag>:<ciphertext>`, base64url, a fresh IV each time. */
   encrypt(cpr: string): string
   /** The 10 digits; throws CprDecryptionError for a tampered text or an unknown key version. */
@@ -53,6 +58,7 @@ export function createCprVault(keys: readonly CprKey[] = [DEVELOPMENT_CPR_KEY]):
     byVersion.set(version, derive(key, 'encryption'))
   }
   const hashKey = derive(current.key, 'hash')
+  const identifierKey = derive(current.key, 'identifier')
   const encryptionKey = byVersion.get(current.version) as Buffer
 
   function hash(cpr: string): string {
@@ -64,6 +70,11 @@ export function createCprVault(keys: readonly CprKey[] = [DEVELOPMENT_CPR_KEY]):
     lookupHash(identifier) {
       const trimmed = identifier.trim()
       return /^\d{6}-?\d{4}$/.test(trimmed) ? hash(trimmed) : null
+    },
+    identifierHash(identifier) {
+      const trimmed = identifier.trim()
+      const normal = /^\d{6}-?\d{4}$/.test(trimmed) ? normaliseCpr(trimmed) : trimmed
+      return createHmac('sha256', identifierKey).update(normal).digest('hex')
     },
     encrypt(cpr) {
       const iv = randomBytes(IV_BYTES)

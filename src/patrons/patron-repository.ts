@@ -21,6 +21,11 @@ export async function findPatronByCard(
     .executeTakeFirst()
 }
 
+/** One patron with every stored field (the CPR number as the application reads it). */
+export async function findPatronById(trx: Trx, patronId: number): Promise<PatronRow | undefined> {
+  return trx.selectFrom('patrons').selectAll().where('id', '=', patronId).executeTakeFirst()
+}
+
 /**
  * The look-up hash of what a patron identifies with, at the desk or a machine, when it can be a CPR number
  * (DDMMYYSSSS or DDMMYY-SSSS); otherwise a value no hash equals, so SQL can compare without a null case.

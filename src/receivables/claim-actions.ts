@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { type AuditActor, recordAudit } from '../audit/audit-log.ts'
 import type { ClaimRow, Database, DebtorRow } from '../db/schema.ts'
 import type { Clock } from '../shared/clock.ts'
 import { ValidationError } from '../shared/errors.ts'
@@ -182,6 +183,8 @@ export function createClaimActions(deps: ClaimActionsDeps) {
       amount?: Ore | undefined
       decision?: string | undefined
       at?: Date | undefined
+      /** Who decided, for the audit log. */
+      actor: AuditActor
     },
   ) {
     const at = input.at ?? clock.now()
@@ -212,6 +215,21 @@ export function createClaimActions(deps: ClaimActionsDeps) {
     await recordEvents(trx, [
       { claimId: claim.id, at, kind: `appeal-${input.outcome}`, detail: { appeal: appeal.id, writtenDown } },
     ])
+    const debtor = await trx
+      .selectFrom('debtors')
+      .select('patronId')
+      .where('id', '=', claim.debtorId)
+      .executeTakeFirst()
+    await recordAudit(trx, {
+      municipality: claim.municipality,
+      at,
+      actor: input.actor,
+      action: 'appeal-decided',
+      patronId: debtor?.patronId ?? null,
+      claimId: claim.id,
+      reason: input.decision ?? null,
+      details: { appeal: appeal.id, outcome: input.outcome, writtenDown },
+    })
     return { appeal: appeal.id, outcome: input.outcome, writtenDown }
   }
 

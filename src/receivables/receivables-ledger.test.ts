@@ -228,7 +228,13 @@ describe('the receivables ledger (property)', () => {
                 if (claim) {
                   await t.tx(async (trx) => {
                     await claimActions.fileAppeal(trx, { municipality: M, claim, text: 'Klage', at })
-                    await claimActions.decideAppeal(trx, { municipality: M, claim, outcome: 'upheld', at })
+                    await claimActions.decideAppeal(trx, {
+                      municipality: M,
+                      claim,
+                      outcome: 'upheld',
+                      at,
+                      actor: { kind: 'system' },
+                    })
                   })
                 }
                 break

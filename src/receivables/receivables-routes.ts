@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { apiActor } from '../audit/audit-log.ts'
 import { ApiError } from '../http/api-error.ts'
 import type { RouteOptions } from '../http/app.ts'
 import { Instant, LocalDateString, Ore, responses } from '../http/schemas.ts'
@@ -8,6 +9,7 @@ import { formatLocalInstant, localDateOf } from '../shared/time.ts'
 import { importBankFile } from './bank-import.ts'
 import { claimViews, findDebtor, overviewOf } from './claim-queries.ts'
 import { createTestPaymentProvider } from './payment-provider.ts'
+import { auditReceipt } from './receipt-audit.ts'
 import { PAYMENT_CHANNELS } from './receivables-policy.ts'
 import { ReceivablesRefusal } from './receivables-refusal.ts'
 import { reconcile } from './reconciliation.ts'
@@ -250,7 +252,15 @@ export const receivablesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async 
       const result = await db.transaction().execute(async (trx) => {
         const found = await receivables.findClaim(trx, municipality, claim)
         if (!found) throw new ReceivablesRefusal('unknown-claim')
-        return receivables.payClaim(trx, { municipality, reference: found.paymentId, ...request.body })
+        const outcome = await receivables.payClaim(trx, {
+          municipality,
+          reference: found.paymentId,
+          ...request.body,
+        })
+        if (outcome.status !== 'duplicate') {
+          await auditReceipt(trx, apiActor(), 'payment-recorded', outcome.receiptId)
+        }
+        return outcome
       })
       return reply.status(201).send(result)
     },
@@ -489,7 +499,9 @@ export const receivablesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async 
       const { municipality, claim } = request.params
       return db
         .transaction()
-        .execute((trx) => claimActions.decideAppeal(trx, { municipality, claim, ...request.body }))
+        .execute((trx) =>
+          claimActions.decideAppeal(trx, { municipality, claim, ...request.body, actor: apiActor() }),
+        )
     },
   )
 
@@ -643,11 +655,15 @@ export const receivablesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async 
     },
     async (request) => {
       const { municipality, receipt } = request.params
-      return db
-        .transaction()
-        .execute((trx) =>
-          receivables.matchReceipt(trx, { municipality, receiptId: receipt, reference: request.body.claim }),
-        )
+      return db.transaction().execute(async (trx) => {
+        const outcome = await receivables.matchReceipt(trx, {
+          municipality,
+          receiptId: receipt,
+          reference: request.body.claim,
+        })
+        await auditReceipt(trx, apiActor(), 'payment-matched', outcome.receiptId)
+        return outcome
+      })
     },
   )
 

@@ -205,6 +205,7 @@ async function applyEvent(
           amount: event.amount,
           decision: event.decision,
           at,
+          actor: { kind: 'operator', name: 'scenario' },
         })
         return
       case 'betalingsservice':

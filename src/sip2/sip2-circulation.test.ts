@@ -430,6 +430,16 @@ function suite(transport: Transport) {
       assert.match(first.line, /\|AH20260502 {4}235959\|/)
       const replay = await sip.send(offline, 'checkout-response')
       assert.equal(replay.ok, true)
+      assert.equal(
+        replay.line.replace(/AY\d.*$/, ''),
+        first.line.replace(/AY\d.*$/, ''),
+        'the same answer again',
+      )
+      assert.match(replay.line, /\|AAbo\|/)
+      // The record that recognises the replay holds neither the card number nor the answer's copy of it.
+      const records = await t.services.db.selectFrom('sip2OfflineTransactions').selectAll().execute()
+      assert.ok(records.length > 0)
+      assert.ok(!JSON.stringify(records).includes('AAbo|') && records.every((r) => r.patron !== 'bo'))
       const loans = await t.services.db
         .selectFrom('loans')
         .innerJoin('items', 'items.id', 'loans.itemId')

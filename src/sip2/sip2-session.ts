@@ -15,6 +15,7 @@
 // - 37 (fee paid) is never accepted: fees are paid to the municipality, not at a machine.
 // - 01 (block patron: the machine kept the card) blocks the patron until staff lift it.
 
+import { recordAudit } from '../audit/audit-log.ts'
 import { runCheckin, runCheckout, runRenewAll } from '../circulation/circulation-edge.ts'
 import type { CheckinResult } from '../circulation/circulation-service.ts'
 import { RefusalError } from '../circulation/refusal.ts'
@@ -379,8 +380,20 @@ export class Sip2Session {
     echo: Echo,
     run: () => Promise<Sip2Response>,
   ): Promise<string> {
-    const { db } = this.services
-    const key = { login: account.login, command, item, patron, transactionAt: transactionAt ?? new Date(0) }
+    const { db, cprVault } = this.services
+    // The record recognises a replay without holding who it was: the patron's identifier (a card or a CPR
+    // number) as a keyed hash, and the answer without it (put back from the replayed request).
+    const key = {
+      login: account.login,
+      command,
+      item,
+      patron: patron === '' ? '' : cprVault.identifierHash(patron),
+      transactionAt: transactionAt ?? new Date(0),
+    }
+    const withoutPatron = (response: string) =>
+      patron === '' ? response : response.split(`AA${patron}|`).join(`AA${PATRON_PLACEHOLDER}|`)
+    const withPatron = (response: string) =>
+      patron === '' ? response : response.split(`AA${PATRON_PLACEHOLDER}|`).join(`AA${patron}|`)
     const recorded = () =>
       db
         .selectFrom('sip2OfflineTransactions')
@@ -392,15 +405,20 @@ export class Sip2Session {
         .where('transactionAt', '=', key.transactionAt)
         .executeTakeFirst()
     const earlier = await recorded()
-    if (earlier) return finishSip2Message(earlier.response, { errorDetection: echo, encoding: this.encoding })
+    if (earlier)
+      return finishSip2Message(withPatron(earlier.response), {
+        errorDetection: echo,
+        encoding: this.encoding,
+      })
     const body = formatSip2Response(await run())
     const inserted = await db
       .insertInto('sip2OfflineTransactions')
-      .values({ ...key, response: body })
+      .values({ ...key, response: withoutPatron(body) })
       .onConflict((oc) => oc.doNothing())
       .returning('login')
       .executeTakeFirst()
-    const answer = inserted ? body : ((await recorded())?.response ?? body)
+    const stored = inserted ? undefined : (await recorded())?.response
+    const answer = stored === undefined ? body : withPatron(stored)
     return finishSip2Message(answer, { errorDetection: echo, encoding: this.encoding })
   }
 
@@ -847,13 +865,27 @@ export class Sip2Session {
         .where('untilAt', 'is', null)
         .executeTakeFirst()
       if (existing) return
-      await trx
+      const block = await trx
         .insertInto('blocks')
         .values({ municipality: account.municipality, patronId: patron.id, reason: 'staff', fromAt: now })
-        .execute()
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      await recordAudit(trx, {
+        municipality: account.municipality,
+        at: now,
+        actor: { kind: 'machine', name: account.login },
+        action: 'patron-blocked',
+        patronId: patron.id,
+        blockId: block.id,
+        reason: request.blockedCardMessage || null,
+        details: { location: account.location, sip2: '01' },
+      })
     })
   }
 }
+
+/** Stands for the patron's identifier in a recorded offline answer. */
+const PATRON_PLACEHOLDER = '{patron}'
 
 class WrongPinError extends Error {
   override name = 'WrongPinError'

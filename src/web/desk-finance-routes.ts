@@ -137,6 +137,7 @@ ${
             ...(amount === null ? {} : { amount }),
             decision: reason,
             at: context.now,
+            actor: { kind: 'staff', staffId: context.staff.id },
           })
           await recordEvents(trx, [
             {

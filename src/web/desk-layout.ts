@@ -43,7 +43,8 @@ export function deskPage(frame: DeskFrame, body: Html): Html {
         ${link(`${base}/rapport`, t.report)}
         ${may('finance') && link(`${base}/klager`, t.appeals)}
         ${link(`${base}/regler`, t.policy)}
-        ${may('administrator') && link(`${base}/opslag`, t.lookupLog)}`
+        ${may('administrator') && link(`${base}/opslag`, t.lookupLog)}
+        ${may('administrator') && link(`${base}/revisionslog`, t.auditLog)}`
       }
         ${languageLink(frame.path, t.otherLang, t.otherLanguage)}
         ${staff && html`<li><form method="post" action="${base}/log-ud"><input type="hidden" name="_csrf" value="${staff.csrf}"><button type="submit" class="link">${t.logout}</button> <span class="desk-user">(${staff.name})</span></form></li>`}`,

@@ -184,13 +184,15 @@ ${errorSummary(t, errors)}
           errors.some((e) => e.text === t.unknownPatron) ? 404 : 400,
         )
       }
-      await recordLookup(db, {
-        municipality: context.library.code,
-        staffId: context.staff.id,
-        patronId: patron.id,
-        reason,
-        at: context.now,
-      })
+      await db.transaction().execute((trx) =>
+        recordLookup(trx, {
+          municipality: context.library.code,
+          staffId: context.staff.id,
+          patronId: patron.id,
+          reason,
+          at: context.now,
+        }),
+      )
       return reply.redirect(`${context.base}/laanere/${patron.id}`, 303)
     },
   )

@@ -3,11 +3,13 @@
 // plain form POST with a CSRF token, answered by a redirect (post/redirect/get) and a message.
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { recordAudit } from '../audit/audit-log.ts'
 import { runRenewAll } from '../circulation/circulation-edge.ts'
 import { openLoansOf, openReservationsOf } from '../circulation/loan-queries.ts'
 import { RefusalError } from '../circulation/refusal.ts'
 import type { PatronRow } from '../db/schema.ts'
 import { openChargesWithTitles } from '../fees/charge-queries.ts'
+import { patronDataExport } from '../patrons/patron-data-export.ts'
 import { isBlocked } from '../patrons/patron-repository.ts'
 import { updatePatronContact } from '../patrons/patron-service.ts'
 import type { Services } from '../services.ts'
@@ -24,6 +26,7 @@ import {
   revokeSessions,
   rotateSession,
   SESSION_COOKIE,
+  SESSION_IDLE_MINUTES,
   setFlash,
   takeFlash,
   type WebSession,
@@ -638,7 +641,8 @@ ${errors.length > 0 && html`<div class="flash error" role="alert"><p>${t.errorTi
   <input type="hidden" name="_csrf" value="${context.csrf}">
   <p class="hint">${t.logoutEverywhereHint}</p>
   <div class="actions"><button type="submit" class="secondary">${t.logoutEverywhere}</button></div>
-</form>`
+</form>
+<p><a href="/${context.library.code}/min-side/dine-data" download>${t.downloadData}</a> <span class="hint">${t.downloadDataHint}</span></p>`
   }
 
   app.get<{ Params: Params }>('/:municipality/min-side/profil', async (request, reply) => {
@@ -652,6 +656,38 @@ ${errors.length > 0 && html`<div class="flash error" role="alert"><p>${t.errorTi
       profileForm(context, []),
       await takeFlash(db, context.session),
     )
+  })
+
+  // GDPR access: everything laan holds about the logged-in patron, as a file. Only the session's own patron;
+  // a GET that changes nothing but the audit log, so no CSRF token.
+  app.get<{ Params: Params }>('/:municipality/min-side/dine-data', async (request, reply) => {
+    const context = await patronContext(request, reply)
+    if (!context) return reply
+    const now = clock.now()
+    const { patron } = context
+    const data = await db.transaction().execute(async (trx) => {
+      const exported = await patronDataExport(trx, services.cprVault, patron.id, {
+        now,
+        doorLogDays: services.policies.inForce(context.library.code, localDateOf(now)).door.logRetentionDays
+          .value,
+        sessionIdleMinutes: SESSION_IDLE_MINUTES,
+      })
+      await recordAudit(trx, {
+        municipality: patron.municipality,
+        at: now,
+        actor: { kind: 'patron', patronId: patron.id },
+        action: 'patron-data-downloaded',
+        patronId: patron.id,
+      })
+      return exported
+    })
+    if (!data) return notFound(request, reply)
+    const card = patron.cardNumber.replace(/[^0-9A-Za-z-]/g, '')
+    return reply
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('content-disposition', `attachment; filename="laan-${card}-${localDateOf(now)}.json"`)
+      .header('cache-control', 'no-store')
+      .send(JSON.stringify(data, null, 2))
   })
 
   app.post<{
