@@ -11,6 +11,7 @@ import {
   withdrawExclusion,
 } from '../desk/staff-exclusions.ts'
 import { recordLookup } from '../desk/staff-lookups.ts'
+import { createApiKey } from '../http/api-keys.ts'
 import { buildApp } from '../http/app.ts'
 import { readPolicyFiles } from '../policy/policy-files.ts'
 import { syncPolicies } from '../policy/policy-repository.ts'
@@ -311,16 +312,22 @@ describe('the audit log', () => {
   })
 
   it('records payments recorded through the staff API and an appeal decided, as the API key', async () => {
-    const paid = await api('POST', `/api/${M}/payments`, {
-      patron: 'anna',
-      amount: 1_000,
-      channel: 'borgerservice',
+    const { key } = await createApiKey(
+      db(),
+      { name: 'borgerservice-kasse', role: 'desk', municipality: M },
+      t.services.clock.now(),
+    )
+    const paid = await app.inject({
+      method: 'POST',
+      url: `/api/${M}/payments`,
+      headers: { 'x-api-key': key },
+      payload: { patron: 'anna', amount: 1_000, channel: 'borgerservice' },
     })
     assert.equal(paid.statusCode, 201, paid.body)
     const recorded = await entries('payment-recorded')
     assert.equal(recorded.length, 1)
     assert.equal(recorded[0]?.actorKind, 'api')
-    assert.equal(recorded[0]?.actorName, 'api-key')
+    assert.equal(recorded[0]?.actorName, 'borgerservice-kasse')
     assert.equal(recorded[0]?.patronId, anna)
     assert.equal((recorded[0]?.details as { amount: number } | undefined)?.amount, 1_000)
     assert.equal((recorded[0]?.details as { receipt: number } | undefined)?.receipt, paid.json().receiptId)

@@ -22,12 +22,9 @@ export type AuditActor =
 /** The nightly run and the fee rule applied when a balance changes. */
 export const SYSTEM_ACTOR: AuditActor = { kind: 'system' }
 
-/**
- * A call to the staff API. One shared key today, so every call is the same actor; with named keys the key's
- * name goes here.
- */
-export function apiActor(name = 'api-key'): AuditActor {
-  return { kind: 'api', name }
+/** A call to the API, by the name of its key (`LAAN_API_KEY` is named "LAAN_API_KEY"). */
+export function apiActor(caller: { name: string } | null): AuditActor {
+  return { kind: 'api', name: caller?.name ?? 'api-key' }
 }
 
 export const AUDIT_ACTIONS = [

@@ -46,7 +46,7 @@ export const feeRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { 
       const { municipality } = request.params
       const result = await db.transaction().execute(async (trx) => {
         const payment = await fees.pay(trx, { municipality, ...request.body })
-        await auditReceipt(trx, apiActor(), 'payment-recorded', payment.receiptId)
+        await auditReceipt(trx, apiActor(request.apiCaller), 'payment-recorded', payment.receiptId)
         const account = await fees.account(trx, municipality, request.body.patron)
         return { ...payment, balance: account.balance }
       })

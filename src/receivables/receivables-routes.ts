@@ -258,7 +258,7 @@ export const receivablesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async 
           ...request.body,
         })
         if (outcome.status !== 'duplicate') {
-          await auditReceipt(trx, apiActor(), 'payment-recorded', outcome.receiptId)
+          await auditReceipt(trx, apiActor(request.apiCaller), 'payment-recorded', outcome.receiptId)
         }
         return outcome
       })
@@ -500,7 +500,7 @@ export const receivablesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async 
       return db
         .transaction()
         .execute((trx) =>
-          claimActions.decideAppeal(trx, { municipality, claim, ...request.body, actor: apiActor() }),
+          claimActions.decideAppeal(trx, { municipality, claim, ...request.body, actor: apiActor(request.apiCaller) }),
         )
     },
   )
@@ -661,7 +661,7 @@ export const receivablesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async 
           receiptId: receipt,
           reference: request.body.claim,
         })
-        await auditReceipt(trx, apiActor(), 'payment-matched', outcome.receiptId)
+        await auditReceipt(trx, apiActor(request.apiCaller), 'payment-matched', outcome.receiptId)
         return outcome
       })
     },
