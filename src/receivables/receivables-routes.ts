@@ -497,11 +497,14 @@ export const receivablesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async 
     },
     async (request) => {
       const { municipality, claim } = request.params
-      return db
-        .transaction()
-        .execute((trx) =>
-          claimActions.decideAppeal(trx, { municipality, claim, ...request.body, actor: apiActor(request.apiCaller) }),
-        )
+      return db.transaction().execute((trx) =>
+        claimActions.decideAppeal(trx, {
+          municipality,
+          claim,
+          ...request.body,
+          actor: apiActor(request.apiCaller),
+        }),
+      )
     },
   )
 
