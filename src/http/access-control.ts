@@ -108,6 +108,7 @@ export const PAGE_ACCESS: Readonly<Record<string, readonly PageRole[]>> = {
   'GET /:municipality/min-side/profil': PATRON,
   'POST /:municipality/min-side/profil': PATRON,
   'POST /:municipality/min-side/log-ud-alle': PATRON,
+  'GET /:municipality/min-side/dine-data': PATRON,
   'POST /:municipality/min-side/samtykke/:id': PATRON,
   'GET /:municipality/betaling': PATRON,
   'GET /:municipality/betaling/tilbagebetalinger': PATRON,
@@ -148,6 +149,7 @@ export const PAGE_ACCESS: Readonly<Record<string, readonly PageRole[]>> = {
   'GET /:municipality/skranke/regler': STAFF,
   // The log of staff look-ups (who looked at which patron and why).
   'GET /:municipality/skranke/opslag': ['administrator'],
+  'GET /:municipality/skranke/revisionslog': ['administrator'],
 }
 
 /** Routes outside /api and the pages: open to all, or the self-service machines' FBS endpoint. */
