@@ -156,7 +156,6 @@ export const PAGE_ACCESS: Readonly<Record<string, readonly PageRole[]>> = {
 export const OTHER_ACCESS: Readonly<Record<string, 'public' | 'machine'>> = {
   'GET /health': 'public',
   'GET /docs': 'public',
-  'GET /docs/': 'public',
   'GET /docs/static/index.html': 'public',
   'GET /docs/static/swagger-initializer.js': 'public',
   'GET /docs/static/*': 'public',

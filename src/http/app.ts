@@ -140,6 +140,8 @@ async function refuseNulCharacters(request: FastifyRequest): Promise<void> {
 /** The HTTP transport over the services; routes open the transactions. */
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const serverOptions: FastifyServerOptions = {
+    // "/kobenhavn/skranke/" is the desk as much as "/kobenhavn/skranke".
+    routerOptions: { ignoreTrailingSlash: true },
     // Whatever the logger, secrets are kept out of it (src/shared/log-redaction.ts).
     logger: options.logger
       ? { ...(options.logger === true ? {} : options.logger), ...logRedaction() }

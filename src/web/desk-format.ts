@@ -1,11 +1,17 @@
-// Small formatting and form helpers shared by the desk's pages.
+// Small formatting and form helpers shared by the desk's pages (and Min side's dates).
 
-import { formatDanishDate, formatLocalInstant, type LocalDate, localDateOf } from '../shared/time.ts'
+import {
+  formatDanishDate,
+  formatEnglishDate,
+  formatLocalInstant,
+  type LocalDate,
+  localDateOf,
+} from '../shared/time.ts'
 import type { Lang } from './web-texts.ts'
 
-/** A business date: "3. marts 2026" in Danish, 2026-03-03 in English. */
+/** A business date: "3. marts 2026" in Danish, "3 March 2026" in English. */
 export function dateText(lang: Lang, date: LocalDate): string {
-  return lang === 'da' ? formatDanishDate(date) : date
+  return lang === 'da' ? formatDanishDate(date) : formatEnglishDate(date)
 }
 
 /** An instant as its Copenhagen date and time, "3. marts 2026 kl. 10:15". */

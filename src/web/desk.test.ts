@@ -91,6 +91,7 @@ describe('the staff desk: login and roles', () => {
     const browser = new Browser(app)
     for (const path of [
       '/kobenhavn/skranke',
+      '/kobenhavn/skranke/',
       `/kobenhavn/skranke/laanere/${annaId}`,
       '/kobenhavn/skranke/kasse',
     ]) {

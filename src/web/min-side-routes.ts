@@ -14,7 +14,8 @@ import { isBlocked } from '../patrons/patron-repository.ts'
 import { updatePatronContact } from '../patrons/patron-service.ts'
 import type { Services } from '../services.ts'
 import { formatKroner } from '../shared/money.ts'
-import { addDays, formatDanishDate, localDateOf } from '../shared/time.ts'
+import { addDays, localDateOf } from '../shared/time.ts'
+import { dateText } from './desk-format.ts'
 import { type Html, html } from './html.ts'
 import { loginWithPin } from './patron-login.ts'
 import { notFoundPage, patronSessionOf, setSessionCookie, startPatronSession } from './patron-session.ts'
@@ -225,7 +226,7 @@ ${mitid && html`<p class="actions"><a class="button secondary" href="/${lib.code
       childrenOf(patron.id),
     ])
     const owed = charges.reduce((sum, c) => sum + c.amount - c.paid, 0)
-    const date = (d: string) => (context.lang === 'da' ? formatDanishDate(d) : d)
+    const date = (d: string) => dateText(context.lang, d)
     const body = html`<h1>${t.minSide}: ${patron.name}</h1>
 ${blocked && html`<p class="card bad">${t.blocked}</p>`}
 ${
@@ -420,10 +421,7 @@ ${
         outcome?.ok
           ? {
               kind: 'ok',
-              text: t.renewed(
-                title,
-                context.lang === 'da' ? formatDanishDate(outcome.loan.dueDate) : outcome.loan.dueDate,
-              ),
+              text: t.renewed(title, dateText(context.lang, outcome.loan.dueDate)),
             }
           : { kind: 'error', text: t.notRenewed(title, outcome ? reason(outcome.refusal) : '') },
       )

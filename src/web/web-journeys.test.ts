@@ -137,6 +137,11 @@ describe('journeys in the browser', { skip: skipWithoutBrowser }, () => {
 
     await page.getByRole('link', { name: 'English' }).click()
     await page.getByRole('heading', { name: 'Your loans (2)' }).waitFor()
+    assert.match(
+      await page.locator('main').innerText(),
+      /\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}\b/,
+      'due dates in English words, as the Danish page has them in Danish',
+    )
     await page.getByRole('link', { name: 'Dansk' }).click()
     await page.getByRole('link', { name: 'Dine oplysninger' }).click()
     await assertAccessibleOnPhoneAndDesktop(page, 'profile')
