@@ -5,6 +5,8 @@
 // transaction. The page's amount is sent back and checked, so the citizen pays what was shown.
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { sql } from 'kysely'
+import type { Db } from '../db/database.ts'
 import { createTestPaymentProvider, type OnlineMethod } from '../receivables/payment-provider.ts'
 import type { Services } from '../services.ts'
 import { formatKroner } from '../shared/money.ts'
@@ -22,6 +24,8 @@ import { claimFacts } from './mbo-views.ts'
 import { setFlash, takeFlash } from './web-sessions.ts'
 
 const METHOD_CHANNEL = { card: 'mbo-card', mobilepay: 'mobilepay' } as const
+/** The first key of the debtor's online-payment advisory lock (the second is the debtor's id). */
+const PAYMENT_LOCK_SPACE = 4_710_001
 const TEST_OUTCOMES = ['approved', 'declined', 'insufficient-funds'] as const
 
 /** The online methods the municipality takes (its policy's payment channels). */
@@ -115,18 +119,42 @@ ${
     return pages.send(request, reply, context, status, m.payHeading, body, flash)
   }
 
-  /** Charges through the provider; a refusal is told on the page the citizen came from. */
-  async function charge(
-    context: MboContext,
-    input: { amount: number; method: OnlineMethod; token: string; reference: string; description: string },
-    back: string,
-    reply: FastifyReply,
-  ): Promise<string | null> {
-    const charged = await provider.charge(input)
-    if (charged.status === 'captured') return charged.providerRef
-    await setFlash(db, context.session, { kind: 'error', text: context.m.paymentDeclined(charged.reason) })
-    await reply.redirect(back, 303)
-    return null
+  /**
+   * One citizen's online payment at a time: the claims are read again, checked against what the page showed,
+   * charged and recorded while the debtor's payment lock is held, so a second click (or a second tab) sent
+   * at the same moment waits and then finds the amount changed instead of charging twice.
+   */
+  function underPaymentLock<T>(debtorId: number, fn: (trx: Db) => Promise<T>): Promise<T> {
+    return db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${PAYMENT_LOCK_SPACE}, ${debtorId})`.execute(trx)
+      return fn(trx)
+    })
+  }
+
+  /** What a payment attempt came to; the flash and the redirect follow outside the lock. */
+  type Attempt =
+    | { kind: 'changed' }
+    | { kind: 'declined'; reason: string }
+    | { kind: 'paid'; amount: number; credit: number }
+
+  async function tell(context: MboContext, reply: FastifyReply, attempt: Attempt, back: string) {
+    const { m } = context
+    if (attempt.kind === 'changed') {
+      await setFlash(db, context.session, { kind: 'error', text: m.amountChanged })
+      return reply.redirect(back, 303)
+    }
+    if (attempt.kind === 'declined') {
+      await setFlash(db, context.session, { kind: 'error', text: m.paymentDeclined(attempt.reason) })
+      return reply.redirect(back, 303)
+    }
+    await setFlash(db, context.session, {
+      kind: 'ok',
+      text:
+        attempt.credit > 0
+          ? m.paymentReceivedMore(attempt.amount, attempt.credit)
+          : m.paymentReceived(attempt.amount),
+    })
+    return reply.redirect(context.base, 303)
   }
 
   const tokenOf = (body: unknown) => {
@@ -168,43 +196,38 @@ ${
         next !== undefined && !['next', 'all'].includes(part) && m.chooseAmount,
       ].filter((e): e is string => e !== false)
       if (errors.length > 0) return payClaimPage(request, reply, context, claim, 400, errors)
-      const amount = next !== undefined && part === 'next' ? next.amount - next.paid : claim.view.open
-      const providerRef = await charge(
-        context,
-        {
+      const debtor = context.debtor
+      const attempt = await underPaymentLock(debtor.id, async (trx): Promise<Attempt> => {
+        const now = await ownClaim(trx, context.policy, debtor, request.params.claim, context.today)
+        if (!now || now.view.open !== claim.view.open || payBlocker(now)) return { kind: 'changed' }
+        const amount = next !== undefined && part === 'next' ? next.amount - next.paid : now.view.open
+        const charged = await provider.charge({
           amount,
           method,
           token: tokenOf(request.body),
-          reference: claim.view.paymentId,
-          description: claim.view.title,
-        },
-        back,
-        reply,
-      )
-      if (providerRef === null) return reply
-      const outcome = await db.transaction().execute((trx) =>
-        receivables.payClaim(trx, {
+          reference: now.view.paymentId,
+          description: now.view.title,
+        })
+        if (charged.status !== 'captured') return { kind: 'declined', reason: charged.reason }
+        const outcome = await receivables.payClaim(trx, {
           municipality: context.library.code,
-          reference: claim.view.paymentId,
+          reference: now.view.paymentId,
           amount,
           channel: METHOD_CHANNEL[method],
-          externalRef: providerRef,
-          payerName: context.debtor?.name,
-        }),
-      )
-      await setFlash(db, context.session, {
-        kind: 'ok',
-        text: outcome.credit > 0 ? m.paymentReceivedMore(amount, outcome.credit) : m.paymentReceived(amount),
+          externalRef: charged.providerRef,
+          payerName: debtor.name,
+        })
+        return { kind: 'paid', amount, credit: outcome.credit }
       })
-      return reply.redirect(context.base, 303)
+      return tell(context, reply, attempt, back)
     },
   )
 
   // --- every payable claim -----------------------------------------------------------------------------
 
-  async function payableOf(context: MboContext): Promise<MboClaim[]> {
+  async function payableOf(context: MboContext, trx: Db = db): Promise<MboClaim[]> {
     if (!context.debtor) return []
-    const open = await openClaimsOf(db, context.policy, context.debtor, context.today)
+    const open = await openClaimsOf(trx, context.policy, context.debtor, context.today)
     return open.filter((c) => payBlocker(c) === null)
   }
 
@@ -276,40 +299,38 @@ ${payForm(
       if (!methodsOf(context).includes(method)) {
         return payAllPage(request, reply, context, claims, 400, [m.chooseMethod])
       }
-      const providerRef = await charge(
-        context,
-        {
+      const debtor = context.debtor
+      if (!debtor) return payAllPage(request, reply, context, claims, 409, [m.nothingToPay])
+      const attempt = await underPaymentLock(debtor.id, async (trx): Promise<Attempt> => {
+        const now = await payableOf(context, trx)
+        const same =
+          now.map((c) => `${c.view.id}:${c.view.open}`).join(',') ===
+          claims.map((c) => `${c.view.id}:${c.view.open}`).join(',')
+        if (!same) return { kind: 'changed' }
+        const charged = await provider.charge({
           amount: total,
           method,
           token: tokenOf(request.body),
-          reference: claims.map((c) => c.view.paymentId).join(' '),
-          description: claims.map((c) => c.view.title).join(', '),
-        },
-        back,
-        reply,
-      )
-      if (providerRef === null) return reply
-      // One charge, recorded on each claim by its own payment ID (the provider's reference per claim).
-      const credit = await db.transaction().execute(async (trx) => {
-        let left = 0
-        for (const claim of claims) {
+          reference: now.map((c) => c.view.paymentId).join(' '),
+          description: now.map((c) => c.view.title).join(', '),
+        })
+        if (charged.status !== 'captured') return { kind: 'declined', reason: charged.reason }
+        // One charge, recorded on each claim by its own payment ID (the provider's reference per claim).
+        let credit = 0
+        for (const claim of now) {
           const outcome = await receivables.payClaim(trx, {
             municipality: context.library.code,
             reference: claim.view.paymentId,
             amount: claim.view.open,
             channel: METHOD_CHANNEL[method],
-            externalRef: `${providerRef}:${claim.view.id}`,
-            payerName: context.debtor?.name,
+            externalRef: `${charged.providerRef}:${claim.view.id}`,
+            payerName: debtor.name,
           })
-          left += outcome.credit
+          credit += outcome.credit
         }
-        return left
+        return { kind: 'paid', amount: total, credit }
       })
-      await setFlash(db, context.session, {
-        kind: 'ok',
-        text: credit > 0 ? m.paymentReceivedMore(total, credit) : m.paymentReceived(total),
-      })
-      return reply.redirect(context.base, 303)
+      return tell(context, reply, attempt, back)
     },
   )
 }

@@ -184,6 +184,33 @@ describe('Mit Betalingsoverblik: paying by card or MobilePay', () => {
     assert.deepEqual(charge, { status: 'paid', paid: 23000 })
   })
 
+  it('charges a double click once: the second finds the amount changed', async () => {
+    const [, second] = await claimIdsOf(t, 'gitte')
+    const browser = new Browser(app)
+    await logIn(browser, M, 'gitte', '1234')
+    const page = await browser.get(`/${M}/betaling/krav/${second}/betal`)
+    const form = { method: 'card', expected: '6000' }
+    const answers = await Promise.all([
+      browser.post(`/${M}/betaling/krav/${second}/betal`, form, page),
+      browser.post(`/${M}/betaling/krav/${second}/betal`, form, page),
+    ])
+    // One is paid; the other waited for it and finds the amount changed (or, served after it, the claim paid).
+    const paid = answers.filter((a) => a.headers.location === `/${M}/betaling`)
+    assert.equal(paid.length, 1)
+    const other = answers.find((a) => a !== paid[0])
+    assert.ok(
+      other?.headers.location === `/${M}/betaling/krav/${second}/betal` || other?.statusCode === 409,
+      `the second click: ${other?.statusCode}`,
+    )
+    const receipts = await t.services.db
+      .selectFrom('receipts')
+      .select('amount')
+      .where('claimId', '=', second as number)
+      .execute()
+    assert.deepEqual(receipts, [{ amount: 6000 }])
+    assert.deepEqual(await claim(second as number), { status: 'paid', amount: 6000, paid: 6000 })
+  })
+
   it('pays all of Hans’s claims with MobilePay for one charge, each on its own payment ID', async () => {
     const hans = await claimIdsOf(t, 'hans')
     assert.equal(hans.length, 2)
