@@ -4,6 +4,7 @@
 
 import type { Kysely } from 'kysely'
 import type { AuditActorKind, Database } from '../db/schema.ts'
+import { maskCprNumbers } from '../shared/log-redaction.ts'
 
 type Trx = Kysely<Database>
 
@@ -100,7 +101,9 @@ export async function recordAudit(trx: Trx, entries: AuditEntry | readonly Audit
       actor = await actorColumns(trx, entry.actor)
       actors.set(key, actor)
     }
-    const reason = entry.reason?.trim()
+    // 4: CPR numbers never in clear at rest, not even typed into a reason.
+    const reason =
+      entry.reason === undefined || entry.reason === null ? undefined : maskCprNumbers(entry.reason.trim())
     rows.push({
       municipality: entry.municipality,
       at: entry.at,

@@ -5,6 +5,7 @@
 import { recordAudit } from '../audit/audit-log.ts'
 import type { Db } from '../db/database.ts'
 import { type CprVault, withCpr } from '../patrons/cpr-vault.ts'
+import { maskCprNumbers } from '../shared/log-redaction.ts'
 
 /** How long a look-up opens the patron's page to the staff member who made it (assumed). */
 export const LOOKUP_VALID_MINUTES = 60
@@ -14,7 +15,8 @@ export async function recordLookup(
   db: Db,
   lookup: { municipality: string; staffId: number; patronId: number; reason: string; at: Date },
 ): Promise<void> {
-  const reason = lookup.reason.trim()
+  // A CPR number typed into the reason is masked: CPR numbers are never kept in clear (issue 7.4).
+  const reason = maskCprNumbers(lookup.reason.trim())
   if (reason === '') throw new Error('a look-up needs a reason')
   const row = await db
     .insertInto('staffLookups')

@@ -19,10 +19,14 @@ const SECRET_KEY =
 /** A query or form parameter with a secret name (`?pin=…`, `&password=…`). */
 const SECRET_PARAMETER = /([?&](?:pin|newPin|password|token|secret|apiKey|api_key|cpr|_csrf)=)[^&#\s"]*/gi
 
+/** Free text as staff type it (a look-up's or an annulment's reason) with any CPR-like number masked. */
+export function maskCprNumbers(text: string): string {
+  return text.replace(CPR_LIKE, '[CPR]')
+}
+
 /** The text with CPR-like numbers, secret query parameters and SIP2 password fields masked. */
 export function maskText(text: string): string {
-  return text
-    .replace(CPR_LIKE, '[CPR]')
+  return maskCprNumbers(text)
     .replace(SECRET_PARAMETER, `$1${REDACTED}`)
     .replace(SIP2_SECRET_FIELD, `$1${REDACTED}`)
 }
