@@ -69,7 +69,7 @@ export function sizesFor(scale: number): Sizes {
 
 const log = (message: string) => console.log(`[generate] ${message}`)
 
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
