@@ -101,17 +101,7 @@ function suite(transport: Transport) {
     async function open(): Promise<Sip2Dialogue> {
       if (transport === 'tcp') {
         const dialogue = new Sip2Dialogue(await Sip2TcpClient.connect(port))
-        const login = await dialogue.send(
-          {
-            type: 'login',
-            uidAlgorithm: '0',
-            pwdAlgorithm: '0',
-            loginUserId: 'automat1',
-            loginPassword: 'hemmelig',
-          },
-          'login-response',
-        )
-        assert.equal(login.ok, true)
+        await dialogue.logIn('automat1', 'hemmelig')
         return dialogue
       }
       return new Sip2Dialogue(new Sip2FbsClient(`${url}/rest/sip2/DK-710100`, 'automat1', 'hemmelig'))

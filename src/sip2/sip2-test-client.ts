@@ -107,6 +107,14 @@ export class Sip2Dialogue {
     assert.equal(parsed.message.type, expected, line)
     return { ...(parsed.message as Extract<Sip2Response, { type: T }>), line }
   }
+  /** Logs the machine in (93) and fails the test unless the answer is ok. */
+  async logIn(login: string, password: string): Promise<void> {
+    const answer = await this.send(
+      { type: 'login', uidAlgorithm: '0', pwdAlgorithm: '0', loginUserId: login, loginPassword: password },
+      'login-response',
+    )
+    assert.equal(answer.ok, true, `login ${login}`)
+  }
   close(): void {
     this.transport.close()
   }
