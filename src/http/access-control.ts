@@ -195,18 +195,25 @@ export function describeRoles(route: RouteOptions): void {
   route.schema = { ...route.schema, description: description ? `${description}\n\n${text}` : text }
 }
 
-const recorded = new WeakMap<FastifyInstance, { method: string; url: string }[]>()
+/** A registered route: its method, pattern and schema (the tests that walk every route read them). */
+export interface RegisteredRoute {
+  method: string
+  url: string
+  schema: RouteOptions['schema']
+}
 
-/** Notes every route registered from now on (the walk test lists them). */
+const recorded = new WeakMap<FastifyInstance, RegisteredRoute[]>()
+
+/** Notes every route registered from now on (the walk and fuzz tests list them). */
 export function recordRoutes(app: FastifyInstance): void {
-  const list: { method: string; url: string }[] = []
+  const list: RegisteredRoute[] = []
   recorded.set(app, list)
   app.addHook('onRoute', (route: RouteOptions) => {
-    for (const method of [route.method].flat()) list.push({ method, url: route.url })
+    for (const method of [route.method].flat()) list.push({ method, url: route.url, schema: route.schema })
   })
 }
 
-export function registeredRoutes(app: FastifyInstance): readonly { method: string; url: string }[] {
+export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute[] {
   return recorded.get(app) ?? []
 }
 

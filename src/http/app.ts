@@ -6,7 +6,6 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
-  type RouteOptions as FastifyRouteOptions,
   type FastifyServerOptions,
 } from 'fastify'
 import { catalogueRoutes } from '../catalogue/catalogue-routes.ts'
@@ -38,8 +37,6 @@ export interface AppOptions {
   https?: { key: string | Buffer; cert: string | Buffer } | undefined
   /** The MitID broker for the web pages (tests give a local OpenID provider); by default from the config. */
   mitid?: MitIdSettings | undefined
-  /** Told of every route as it is registered (tests that walk all routes). */
-  onRoute?: ((route: FastifyRouteOptions) => void) | undefined
 }
 
 export type RouteOptions = { services: Services }
@@ -158,7 +155,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     Fastify(serverOptions as FastifyServerOptions) as FastifyInstance
   ).withTypeProvider<TypeBoxTypeProvider>()
   recordRoutes(app)
-  if (options.onRoute) app.addHook('onRoute', options.onRoute)
   app.addHook('preValidation', refuseNulCharacters)
   app.addSchema(ErrorBody)
   app.setErrorHandler(handleError)
