@@ -7,6 +7,7 @@ import { loadConfig } from './config.ts'
 import { BackupError, backupDatabase, restoreDatabase } from './db/backup.ts'
 import { openDatabase } from './db/database.ts'
 import { migrateToLatest } from './db/migrate.ts'
+import { cprOf } from './patrons/cpr-vault.ts'
 import { readPolicyFiles } from './policy/policy-files.ts'
 import { formatPolicy } from './policy/policy-format.ts'
 import { InvalidPolicyError } from './policy/policy-schema.ts'
@@ -422,8 +423,7 @@ receivables
         .orderBy('payouts.id')
         .execute()
       const quote = (v: string | null) => `"${(v ?? '').replaceAll('"', '""')}"`
-      const cpr = (encrypted: string | null) =>
-        encrypted === null ? '' : services.cprVault.decrypt(encrypted)
+      const cpr = (encrypted: string | null) => cprOf(services.cprVault, encrypted) ?? ''
       console.log('udbetaling;cpr;navn;beloeb_oere;tekst')
       for (const r of rows)
         console.log([r.id, cpr(r.cprEncrypted), quote(r.name), r.amount, quote(r.reason)].join(';'))
@@ -454,8 +454,7 @@ receivables
         .orderBy('transfers.id')
         .execute()
       const quote = (v: string | null) => `"${(v ?? '').replaceAll('"', '""')}"`
-      const cpr = (encrypted: string | null) =>
-        encrypted === null ? '' : services.cprVault.decrypt(encrypted)
+      const cpr = (encrypted: string | null) => cprOf(services.cprVault, encrypted) ?? ''
       console.log('betalings_id;kravtype;tekst;cpr;navn;beloeb_oere')
       for (const r of rows) {
         console.log(

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../db/schema.ts'
-import type { CprVault } from '../patrons/cpr-vault.ts'
+import { type CprVault, cprOf } from '../patrons/cpr-vault.ts'
 import type { PolicyCatalog } from '../policy/policy-catalog.ts'
 import type { ReceivablesCatalog } from '../receivables/receivables-policy.ts'
 import { addDays, type LocalDate, localDateOf } from '../shared/time.ts'
@@ -245,7 +245,7 @@ async function messageOf(
     .where('patrons.id', '=', notice.patronId)
     .executeTakeFirstOrThrow()
   const toGuardian = notice.payload.recipient === 'guardian'
-  const cpr = (encrypted: string | null) => (encrypted === null ? null : deps.cprVault.decrypt(encrypted))
+  const cpr = (encrypted: string | null) => cprOf(deps.cprVault, encrypted)
   const recipient = toGuardian
     ? {
         name: patron.guardianName ?? patron.name,

@@ -119,16 +119,16 @@ export function parseCprKey(text: string): Uint8Array | null {
   return bytes.length === KEY_BYTES ? bytes : null
 }
 
+/** The CPR number a row keeps encrypted, or null when it keeps none. */
+export function cprOf(vault: CprVault, encrypted: string | null): string | null {
+  return encrypted === null ? null : vault.decrypt(encrypted)
+}
+
 /** A row with its CPR number decrypted, for the few places that show it (masked) or send it. */
 export function withCpr<T extends { cprEncrypted: string | null }>(
   vault: CprVault,
   row: T,
 ): Omit<T, 'cprEncrypted'> & { cpr: T['cprEncrypted'] } {
   const { cprEncrypted, ...rest } = row
-  return { ...rest, cpr: cprEncrypted === null ? null : vault.decrypt(cprEncrypted) } as Omit<
-    T,
-    'cprEncrypted'
-  > & {
-    cpr: T['cprEncrypted']
-  }
+  return { ...rest, cpr: cprOf(vault, cprEncrypted) } as Omit<T, 'cprEncrypted'> & { cpr: T['cprEncrypted'] }
 }

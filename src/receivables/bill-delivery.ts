@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { sql } from 'kysely'
 import type { Db } from '../db/database.ts'
 import type { BillChannel, BillKind, ClaimStatus, LegalKind } from '../db/schema.ts'
-import type { CprVault } from '../patrons/cpr-vault.ts'
+import { type CprVault, cprOf } from '../patrons/cpr-vault.ts'
 import type { LocalDate } from '../shared/time.ts'
 import {
   assertValidBillDocument,
@@ -252,7 +252,7 @@ async function writeDocuments(
           messageUuid: messageUuid(municipality, bill.id),
           senderCvr: policy.senderCvr.value,
           senderLabel: policy.authority,
-          recipientCpr: bill.cprEncrypted === null ? null : cprVault.decrypt(bill.cprEncrypted),
+          recipientCpr: cprOf(cprVault, bill.cprEncrypted),
           recipientLabel: bill.debtorName,
           createdAt: bill.sentAt.toISOString(),
         })

@@ -4,6 +4,7 @@ import { apiActor } from '../audit/audit-log.ts'
 import { ApiError } from '../http/api-error.ts'
 import type { RouteOptions } from '../http/app.ts'
 import { Instant, LocalDateString, Ore, responses } from '../http/schemas.ts'
+import { cprOf } from '../patrons/cpr-vault.ts'
 import { ValidationError } from '../shared/errors.ts'
 import { formatLocalInstant, localDateOf } from '../shared/time.ts'
 import { importBankFile } from './bank-import.ts'
@@ -807,7 +808,7 @@ export const receivablesRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async 
       // Gældsstyrelsen needs the CPR number: decrypted for the export only.
       return (await query.orderBy('transfers.id').execute()).map(({ cprEncrypted, ...row }) => ({
         ...row,
-        cpr: cprEncrypted === null ? null : cprVault.decrypt(cprEncrypted),
+        cpr: cprOf(cprVault, cprEncrypted),
       }))
     },
   )

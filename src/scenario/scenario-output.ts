@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.ts'
-import type { CprVault } from '../patrons/cpr-vault.ts'
+import { type CprVault, cprOf } from '../patrons/cpr-vault.ts'
 import { paymentLine } from '../receivables/fik.ts'
 import { formatLocalInstant } from '../shared/time.ts'
 import type { Scenario } from './scenario-schema.ts'
@@ -263,10 +263,7 @@ async function collectReceivables(db: Db, cprVault: CprVault, m: string, credito
     .where('debtors.municipality', '=', m)
     .execute()
   const debtorName = new Map(
-    debtors.map((d) => [
-      d.id,
-      d.patron ?? (d.cprEncrypted === null ? null : cprVault.decrypt(d.cprEncrypted)) ?? `debtor-${d.id}`,
-    ]),
+    debtors.map((d) => [d.id, d.patron ?? cprOf(cprVault, d.cprEncrypted) ?? `debtor-${d.id}`]),
   )
   const nameOf = (id: number) => debtorName.get(id) ?? `debtor-${id}`
   const claims = await db

@@ -15,7 +15,7 @@ import { hasRole, verifyStaffLogin } from '../desk/staff-accounts.ts'
 import { excludePatron, liftBlock, openExclusionOf, withdrawExclusion } from '../desk/staff-exclusions.ts'
 import { hasRecentLookup, recordLookup } from '../desk/staff-lookups.ts'
 import { openChargesWithTitles } from '../fees/charge-queries.ts'
-import { withCpr } from '../patrons/cpr-vault.ts'
+import { cprOf, withCpr } from '../patrons/cpr-vault.ts'
 import { findPatronByCardOrCpr } from '../patrons/patron-repository.ts'
 import type { Services } from '../services.ts'
 import { formatKroner } from '../shared/money.ts'
@@ -283,7 +283,7 @@ ${errorSummary(t, errors)}
     const csrf = html`<input type="hidden" name="_csrf" value="${context.csrf}">`
     const url = `${base}/laanere/${patron.id}`
     const date = (d: string) => dateText(lang, d)
-    const cpr = patron.cprEncrypted === null ? null : cprVault.decrypt(patron.cprEncrypted)
+    const cpr = cprOf(cprVault, patron.cprEncrypted)
     const contact = [patron.email, patron.phone].filter((v) => v !== null && v !== '').join(', ')
 
     return html`<h1>${patron.name}</h1>
