@@ -54,45 +54,24 @@ export async function runRetention(
   // loan's patron. So it keeps its link, also to the patron's tombstone once the patron is deleted (the
   // tombstone names no one).
   for (let batch = 1; ; batch++) {
-    const unlinked = await db.transaction().execute(async (trx) => {
-      const loans = await trx
-        .selectFrom('loans')
-        .select(['id', 'patronId', 'returnedAt'])
-        .where('municipality', '=', municipality)
-        .where('status', '=', 'returned')
-        .where('patronId', 'is not', null)
-        .where('returnedAt', '<', cutoffs.loanLinkBefore)
-        .orderBy('id')
-        .limit(batchSize)
-        .forUpdate()
-        .execute()
-      if (loans.length === 0) return 0
-      // The patron keeps the latest return, which the 2-year rule counts from once the loans no longer tell.
-      const latest = new Map<number, Date>()
-      for (const loan of loans) {
-        if (loan.patronId === null || loan.returnedAt === null) continue
-        const seen = latest.get(loan.patronId)
-        const returned = new Date(loan.returnedAt)
-        if (!seen || returned > seen) latest.set(loan.patronId, returned)
-      }
-      for (const [patronId, returned] of latest) {
-        await trx
-          .updateTable('patrons')
-          .set({ lastLoanAt: sql`greatest(last_loan_at, ${returned})` })
-          .where('id', '=', patronId)
-          .execute()
-      }
-      await trx
-        .updateTable('loans')
-        .set({ patronId: null })
-        .where(
-          'id',
-          'in',
-          loans.map((l) => l.id),
-        )
-        .execute()
-      return loans.length
-    })
+    // One statement per batch: the patron keeps the batch's latest return (the 2-year rule counts from it
+    // once the loans no longer tell), and the loans lose their patron.
+    const { rows } = await sql<{ unlinked: number }>`
+      with batch as (
+        select id, patron_id, returned_at from loans
+        where municipality = ${municipality} and status = 'returned' and patron_id is not null
+          and returned_at < ${cutoffs.loanLinkBefore}
+        order by id limit ${batchSize} for update
+      ), latest as (
+        update patrons p set last_loan_at = greatest(p.last_loan_at, b.returned)
+        from (select patron_id, max(returned_at) as returned from batch group by patron_id) b
+        where p.id = b.patron_id
+      ), unlinked as (
+        update loans l set patron_id = null from batch where l.id = batch.id returning l.id
+      )
+      select count(*)::int as unlinked from unlinked
+    `.execute(db)
+    const unlinked = rows[0]?.unlinked ?? 0
     if (unlinked === 0) break
     result.loansUnlinked += unlinked
     await report('loan-links', batch, result.loansUnlinked)
