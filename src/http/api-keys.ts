@@ -3,10 +3,11 @@
 // to it, then revoke the old one. The environment's LAAN_API_KEY stays an administrator key for every
 // municipality (development, the bench and the demo).
 
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import type { Db } from '../db/database.ts'
 import type { ApiRole } from '../db/schema.ts'
 import { ValidationError } from '../shared/errors.ts'
+import { newSecretToken, secretTokenHash } from '../shared/secret-tokens.ts'
 import { addDays, instantOfLocal, isLocalDate } from '../shared/time.ts'
 
 export const API_ROLES: readonly ApiRole[] = [
@@ -38,8 +39,6 @@ export const ENVIRONMENT_CALLER: ApiCaller = {
   role: 'administrator',
   municipality: null,
 }
-
-const hashOf = (key: string) => createHash('sha256').update(key).digest('hex')
 
 function sameKey(given: string, expected: string): boolean {
   const a = Buffer.from(given)
@@ -75,7 +74,7 @@ export async function createApiKey(
   }
   const existing = await db.selectFrom('apiKeys').select('id').where('name', '=', name).executeTakeFirst()
   if (existing) throw new ValidationError('name', `a key named ${name} exists; revoked keys keep their name`)
-  const key = `laan_${randomBytes(32).toString('base64url')}`
+  const key = `laan_${newSecretToken()}`
   const expiresAt = input.expires === undefined ? null : instantOfLocal(addDays(input.expires, 1))
   const row = await db
     .insertInto('apiKeys')
@@ -83,7 +82,7 @@ export async function createApiKey(
       name,
       role: input.role,
       municipality: input.municipality ?? null,
-      keyHash: hashOf(key),
+      keyHash: secretTokenHash(key),
       createdAt: now,
       expiresAt,
     })
@@ -126,7 +125,7 @@ export async function callerOfKey(
   const row = await db
     .selectFrom('apiKeys')
     .select(['id', 'name', 'role', 'municipality', 'expiresAt', 'revokedAt', 'lastUsedAt'])
-    .where('keyHash', '=', hashOf(given))
+    .where('keyHash', '=', secretTokenHash(given))
     .executeTakeFirst()
   if (!row || row.revokedAt !== null) return null
   if (row.expiresAt !== null && new Date(row.expiresAt).getTime() <= now.getTime()) return null

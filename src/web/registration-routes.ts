@@ -2,13 +2,13 @@
 // adult is a patron at once and chooses a PIN; a 15–17-year-old is registered pending a guardian's
 // consent, which the guardian gives on Min side; a younger child is asked to come in with a guardian.
 
-import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Db } from '../db/database.ts'
 import { type CprVault, withCpr } from '../patrons/cpr-vault.ts'
 import { findPatronByCardOrCpr } from '../patrons/patron-repository.ts'
 import { hashPin, registerPatron } from '../patrons/patron-service.ts'
 import type { Services } from '../services.ts'
+import { newSecretToken, secretTokenHash } from '../shared/secret-tokens.ts'
 import { ageOn, localDateOf } from '../shared/time.ts'
 import { html } from './html.ts'
 import { type MitIdBroker, type MitIdChallenge, MitIdError, type MitIdIdentity } from './mitid.ts'
@@ -28,8 +28,6 @@ const ADULT_AGE = 18
 
 type Params = { municipality: string }
 
-const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url')
-
 /** Keeps the identity MitID vouched for server-side for a few minutes; the cookie holds a random token. */
 async function keepIdentity(
   db: Db,
@@ -38,11 +36,11 @@ async function keepIdentity(
   identity: MitIdIdentity,
   now: Date,
 ): Promise<string> {
-  const token = randomBytes(32).toString('base64url')
+  const token = newSecretToken()
   await db
     .insertInto('verifiedIdentities')
     .values({
-      tokenHash: hashOf(token),
+      tokenHash: secretTokenHash(token),
       municipality,
       cprHash: vault.hash(identity.cpr),
       cprEncrypted: vault.encrypt(identity.cpr),
@@ -65,7 +63,7 @@ async function identityOf(
   const row = await db
     .selectFrom('verifiedIdentities')
     .selectAll()
-    .where('tokenHash', '=', hashOf(token))
+    .where('tokenHash', '=', secretTokenHash(token))
     .where('municipality', '=', municipality)
     .where('expiresAt', '>', now)
     .executeTakeFirst()
@@ -309,7 +307,7 @@ ${errors.length > 0 && html`<div class="flash error" role="alert"><p>${r.fixErro
       }
       await db
         .deleteFrom('verifiedIdentities')
-        .where('tokenHash', '=', hashOf(request.cookies[IDENTITY_COOKIE] ?? ''))
+        .where('tokenHash', '=', secretTokenHash(request.cookies[IDENTITY_COOKIE] ?? ''))
         .execute()
       reply.clearCookie(IDENTITY_COOKIE, { path: '/' })
       if (age < ADULT_AGE && guardian) {

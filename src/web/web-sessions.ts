@@ -3,9 +3,9 @@
 // starts a new session (no fixation). Sessions expire after a period without requests, and in any case a
 // fixed time after the login (staff 8 hours, patrons 12): a cookie that leaks stops working within a day.
 
-import { createHash, randomBytes } from 'node:crypto'
 import type { Db } from '../db/database.ts'
 import type { WebFlash } from '../db/schema.ts'
+import { newSecretToken, secretTokenHash } from '../shared/secret-tokens.ts'
 
 export const SESSION_COOKIE = 'laan_session'
 /** A session ends 30 minutes after its last request (assumed, as Danish self-service sites do). */
@@ -24,8 +24,6 @@ export interface WebSession {
 export const STAFF_SESSION_HOURS = 8
 export const PATRON_SESSION_HOURS = 12
 
-const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url')
-
 /** 30 minutes on from now, but never past the session's absolute end. */
 function expiryFrom(now: Date, createdAt: Date, staff: boolean): Date {
   const end = createdAt.getTime() + (staff ? STAFF_SESSION_HOURS : PATRON_SESSION_HOURS) * 3600_000
@@ -38,11 +36,11 @@ export async function startSession(
   owner: { municipality: string; patronId?: number; staffId?: number },
   now: Date,
 ): Promise<string> {
-  const token = randomBytes(32).toString('base64url')
+  const token = newSecretToken()
   await db
     .insertInto('webSessions')
     .values({
-      tokenHash: hashOf(token),
+      tokenHash: secretTokenHash(token),
       municipality: owner.municipality,
       patronId: owner.patronId ?? null,
       staffId: owner.staffId ?? null,
@@ -56,7 +54,7 @@ export async function startSession(
 /** The session of a cookie token, if it has not expired; its expiry moves on (at most once a minute). */
 export async function loadSession(db: Db, token: string | undefined, now: Date): Promise<WebSession | null> {
   if (!token) return null
-  const tokenHash = hashOf(token)
+  const tokenHash = secretTokenHash(token)
   const row = await db
     .selectFrom('webSessions')
     .select(['tokenHash', 'municipality', 'patronId', 'staffId', 'createdAt', 'expiresAt', 'flash'])
@@ -79,10 +77,10 @@ export async function loadSession(db: Db, token: string | undefined, now: Date):
  * credentials: a token seen before the change stops working. Returns the new token.
  */
 export async function rotateSession(db: Db, session: WebSession): Promise<string> {
-  const token = randomBytes(32).toString('base64url')
+  const token = newSecretToken()
   await db
     .updateTable('webSessions')
-    .set({ tokenHash: hashOf(token) })
+    .set({ tokenHash: secretTokenHash(token) })
     .where('tokenHash', '=', session.tokenHash)
     .execute()
   return token
@@ -105,7 +103,7 @@ export async function revokeSessions(db: Db, municipality: string, owner: Sessio
 
 export async function endSession(db: Db, token: string | undefined): Promise<void> {
   if (!token) return
-  await db.deleteFrom('webSessions').where('tokenHash', '=', hashOf(token)).execute()
+  await db.deleteFrom('webSessions').where('tokenHash', '=', secretTokenHash(token)).execute()
 }
 
 /** A message shown once on the next page. */
