@@ -4,11 +4,14 @@
 
 import { spawnSync } from 'node:child_process'
 import {
+  closeSync,
   cpSync,
   existsSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   statSync,
@@ -51,6 +54,18 @@ export interface RestoreResult {
 }
 
 const PG_DUMP_MAGIC = 'PGDMP'
+
+/** Whether the file begins with these bytes (read without reading a backup of gigabytes whole). */
+function startsWith(path: string, magic: string): boolean {
+  const fd = openSync(path, 'r')
+  try {
+    const head = Buffer.alloc(magic.length)
+    const read = readSync(fd, head, 0, magic.length, 0)
+    return head.subarray(0, read).toString('latin1') === magic
+  } finally {
+    closeSync(fd)
+  }
+}
 
 export async function backupDatabase(
   target: BackupTarget,
@@ -99,7 +114,7 @@ export async function restoreDatabase(
   const log = options.log ?? (() => {})
   const path = resolve(file)
   if (!existsSync(path) || !statSync(path).isFile()) throw new BackupError(`no backup file ${file}`)
-  const isPgDump = readFileSync(path).subarray(0, PG_DUMP_MAGIC.length).toString('latin1') === PG_DUMP_MAGIC
+  const isPgDump = startsWith(path, PG_DUMP_MAGIC)
   if (target.databaseUrl) {
     if (!isPgDump) throw new BackupError(`${file} is not a pg_dump backup (custom format)`)
     requireTool('pg_restore')
