@@ -3,6 +3,7 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { PatronRow } from '../db/schema.ts'
+import { findPatronById } from '../patrons/patron-repository.ts'
 import type { Services } from '../services.ts'
 import { html } from './html.ts'
 import { page } from './web-layout.ts'
@@ -34,7 +35,7 @@ export async function patronSessionOf(
   const session = await loadSession(db, request.cookies[SESSION_COOKIE], clock.now())
   const patron =
     session && session.patronId !== null && session.municipality === municipality
-      ? await db.selectFrom('patrons').selectAll().where('id', '=', session.patronId).executeTakeFirst()
+      ? await findPatronById(db, session.patronId)
       : undefined
   if (!session || !patron) {
     await reply.redirect(`/${municipality}/log-ind`, 303)
