@@ -140,7 +140,7 @@ describe('the audit log', () => {
     assert.equal(entry?.actorKind, 'operator')
     assert.equal(entry?.actorName, 'drift')
     assert.deepEqual(entry?.details, { version: next.version, effectiveFrom: '2027-01-01' })
-    assert.equal(await syncPolicies(db(), [next], { kind: 'operator', name: 'drift' }), 0)
+    assert.equal(await syncPolicies(db(), [next], { kind: 'operator', name: 'drift' }, t.clock.now()), 0)
     assert.equal((await entries('policy-installed')).length, before + 1, 'nothing new, nothing logged')
   })
 

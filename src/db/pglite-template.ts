@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { CamelCasePlugin, Kysely } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
+import { SYSTEM_ACTOR } from '../audit/audit-log.ts'
 import { POLICY_DIR, readPolicyFiles } from '../policy/policy-files.ts'
 import { syncPolicies } from '../policy/policy-repository.ts'
 import { RECEIVABLES_POLICY_DIR } from '../receivables/receivables-policy.ts'
@@ -49,7 +50,8 @@ async function buildTemplate(): Promise<Blob> {
   const pglite = await PGlite.create({})
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins: [new CamelCasePlugin()] })
   await migrateToLatest(db as never)
-  await syncPolicies(db, readPolicyFiles())
+  // Installed when the template is made, by the system, at that moment (the audit entry says so).
+  await syncPolicies(db, readPolicyFiles(), SYSTEM_ACTOR, new Date())
   const dump = await pglite.dumpDataDir('none')
   await db.destroy()
   if (!pglite.closed) await pglite.close()

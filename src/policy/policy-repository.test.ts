@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { sql } from 'kysely'
+import { SYSTEM_ACTOR } from '../audit/audit-log.ts'
 import { migrateToLatest } from '../db/migrate.ts'
 import { openTestDatabase } from '../test-support/test-database.ts'
 import { readPolicyFiles } from './policy-files.ts'
@@ -17,7 +18,7 @@ describe('stored policy versions', () => {
     handles.push(handle)
     const { db } = handle
     await migrateToLatest(db as never)
-    await syncPolicies(db, readPolicyFiles())
+    await syncPolicies(db, readPolicyFiles(), SYSTEM_ACTOR, new Date())
     // As stored by an installation from before notices existed, with a value since changed in the file.
     await sql`
       update policy_versions
@@ -26,7 +27,7 @@ describe('stored policy versions', () => {
       where municipality = 'kobenhavn' and version = 1
     `.execute(db)
     await assert.rejects(loadPolicies(db), /notices/)
-    await syncPolicies(db, readPolicyFiles())
+    await syncPolicies(db, readPolicyFiles(), SYSTEM_ACTOR, new Date())
     const kk = (await loadPolicies(db)).find((p) => p.municipality === 'kobenhavn' && p.version === 1)
     assert.ok(kk)
     assert.equal(kk.loans.defaultDays.value, 99)

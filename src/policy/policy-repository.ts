@@ -1,4 +1,4 @@
-import { type AuditActor, recordAudit, SYSTEM_ACTOR } from '../audit/audit-log.ts'
+import { type AuditActor, recordAudit } from '../audit/audit-log.ts'
 import type { Db } from '../db/database.ts'
 import { type Policy, parsePolicy } from './policy-schema.ts'
 
@@ -11,8 +11,8 @@ import { type Policy, parsePolicy } from './policy-schema.ts'
 export async function syncPolicies(
   db: Db,
   policies: readonly Policy[],
-  actor: AuditActor = SYSTEM_ACTOR,
-  at: Date = new Date(),
+  actor: AuditActor,
+  at: Date,
 ): Promise<number> {
   let added = 0
   const stored = await db
