@@ -20,9 +20,8 @@ import { createServices, type Services } from '../services.ts'
 import { SimulatedClock } from '../shared/clock.ts'
 import { instantOfLocal } from '../shared/time.ts'
 import { addSip2Account } from '../sip2/sip2-accounts.ts'
-import type { Sip2Request } from '../sip2/sip2-messages.ts'
 import { createSip2Server, type Sip2Server } from '../sip2/sip2-server.ts'
-import { Sip2Dialogue, Sip2FbsClient, Sip2TcpClient } from '../sip2/sip2-test-client.ts'
+import { Sip2Dialogue, Sip2FbsClient, Sip2TcpClient, sip2Requests } from '../sip2/sip2-test-client.ts'
 import { type OidcTestProvider, startOidcTestProvider } from '../test-support/oidc-test-provider.ts'
 import { openTestDatabase } from '../test-support/test-database.ts'
 import { cprSpellings, cprsInClear, everyTextValue } from '../test-support/text-columns.ts'
@@ -212,33 +211,8 @@ async function patronLogIn(browser: Browser, identifier: string, pin: string) {
   return browser.follow(done)
 }
 
-const sipPatron = (id: string, pin?: string) => ({
-  institutionId: KK,
-  patronIdentifier: id,
-  ...(pin === undefined ? {} : { patronPassword: pin }),
-})
-const checkout = (id: string, item: string, extra: Partial<Sip2Request> = {}): Sip2Request =>
-  ({
-    type: 'checkout',
-    scRenewalPolicy: false,
-    noBlock: false,
-    transactionDate: null,
-    nbDueDate: null,
-    ...sipPatron(id),
-    itemIdentifier: item,
-    ...extra,
-  }) as Sip2Request
-const checkin = (item: string, extra: Partial<Sip2Request> = {}): Sip2Request =>
-  ({
-    type: 'checkin',
-    noBlock: false,
-    transactionDate: null,
-    returnDate: null,
-    currentLocation: 'hoved',
-    institutionId: KK,
-    itemIdentifier: item,
-    ...extra,
-  }) as Sip2Request
+const machine = sip2Requests(KK)
+const { checkout, checkin } = machine
 
 describe('a CPR number, wherever it comes in', () => {
   it('over the JSON API: registration, look-up, loans, reservations and receivables', async () => {
@@ -402,28 +376,13 @@ describe('a CPR number, wherever it comes in', () => {
           : new Sip2Dialogue(new Sip2FbsClient(`${base}/rest/sip2/DK-710100`, 'automat1', 'hemmelig'))
       try {
         if (transport === 'tcp') await sip.logIn('automat1', 'hemmelig')
-        const status = await sip.send(
-          { type: 'patron-status', language: '009', transactionDate: null, ...sipPatron(ANNA, '2580') },
-          'patron-status-response',
-        )
+        const status = await sip.send(machine.patronStatus(ANNA, '2580'), 'patron-status-response')
         assert.equal(status.validPatronPassword, true)
-        const wrongPin = await sip.send(
-          { type: 'patron-status', language: '009', transactionDate: null, ...sipPatron(ANNA, '0000') },
-          'patron-status-response',
-        )
+        const wrongPin = await sip.send(machine.patronStatus(ANNA, '0000'), 'patron-status-response')
         assert.equal(wrongPin.validPatronPassword, false)
-        await sip.send(
-          { type: 'patron-status', language: '009', transactionDate: null, ...sipPatron(STRANGER, '1111') },
-          'patron-status-response',
-        )
+        await sip.send(machine.patronStatus(STRANGER, '1111'), 'patron-status-response')
         const info = await sip.send(
-          {
-            type: 'patron-information',
-            language: '009',
-            transactionDate: null,
-            summary: { chargedItems: true },
-            ...sipPatron(ANNA, '2580'),
-          },
+          machine.patronInformation(ANNA, { chargedItems: true }, '2580'),
           'patron-information-response',
         )
         assert.equal(info.validPatronPassword, true)

@@ -26,67 +26,14 @@ import {
 } from './sip2-screen-messages.ts'
 import { createSip2Server, type Sip2Server } from './sip2-server.ts'
 import type { Sip2MessageLog } from './sip2-session.ts'
-import { Sip2Dialogue, Sip2FbsClient, Sip2TcpClient } from './sip2-test-client.ts'
+import { Sip2Dialogue, Sip2FbsClient, Sip2TcpClient, sip2Requests } from './sip2-test-client.ts'
 
 const KK = 'kobenhavn'
 const CPR = '0103901234'
 
 type Transport = 'tcp' | 'fbs'
 
-const patron = (id: string, pin?: string) => ({
-  institutionId: KK,
-  patronIdentifier: id,
-  ...(pin === undefined ? {} : { patronPassword: pin }),
-})
-const checkout = (
-  id: string,
-  item: string,
-  extra: Partial<Extract<Sip2Request, { type: 'checkout' }>> = {},
-): Sip2Request => ({
-  type: 'checkout',
-  scRenewalPolicy: false,
-  noBlock: false,
-  transactionDate: null,
-  nbDueDate: null,
-  ...patron(id),
-  itemIdentifier: item,
-  ...extra,
-})
-const checkin = (
-  item: string,
-  extra: Partial<Extract<Sip2Request, { type: 'checkin' }>> = {},
-): Sip2Request => ({
-  type: 'checkin',
-  noBlock: false,
-  transactionDate: null,
-  returnDate: null,
-  currentLocation: 'hoved',
-  institutionId: KK,
-  itemIdentifier: item,
-  ...extra,
-})
-const patronInformation = (id: string, summary: Record<string, boolean>, pin?: string): Sip2Request => ({
-  type: 'patron-information',
-  language: '009',
-  transactionDate: null,
-  summary,
-  ...patron(id, pin),
-})
-const patronStatus = (id: string, pin?: string): Sip2Request => ({
-  type: 'patron-status',
-  language: '009',
-  transactionDate: null,
-  ...patron(id, pin),
-})
-const renew = (id: string, item: string, pin?: string): Sip2Request => ({
-  type: 'renew',
-  thirdPartyAllowed: false,
-  noBlock: false,
-  transactionDate: null,
-  nbDueDate: null,
-  ...patron(id, pin),
-  itemIdentifier: item,
-})
+const { patron, checkout, checkin, patronInformation, patronStatus, renew } = sip2Requests(KK)
 
 const dueOf = (date: string) => `${date.replaceAll('-', '')}    235959`
 

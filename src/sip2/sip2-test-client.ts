@@ -119,3 +119,61 @@ export class Sip2Dialogue {
     this.transport.close()
   }
 }
+
+/** Requests as a machine of one institution sends them, for the tests. */
+export function sip2Requests(institutionId: string) {
+  const patron = (id: string, pin?: string) => ({
+    institutionId,
+    patronIdentifier: id,
+    ...(pin === undefined ? {} : { patronPassword: pin }),
+  })
+  return {
+    patron,
+    checkout: (
+      id: string,
+      item: string,
+      extra: Partial<Extract<Sip2Request, { type: 'checkout' }>> = {},
+    ): Sip2Request => ({
+      type: 'checkout',
+      scRenewalPolicy: false,
+      noBlock: false,
+      transactionDate: null,
+      nbDueDate: null,
+      ...patron(id),
+      itemIdentifier: item,
+      ...extra,
+    }),
+    checkin: (item: string, extra: Partial<Extract<Sip2Request, { type: 'checkin' }>> = {}): Sip2Request => ({
+      type: 'checkin',
+      noBlock: false,
+      transactionDate: null,
+      returnDate: null,
+      currentLocation: 'hoved',
+      institutionId,
+      itemIdentifier: item,
+      ...extra,
+    }),
+    patronInformation: (id: string, summary: Record<string, boolean>, pin?: string): Sip2Request => ({
+      type: 'patron-information',
+      language: '009',
+      transactionDate: null,
+      summary,
+      ...patron(id, pin),
+    }),
+    patronStatus: (id: string, pin?: string): Sip2Request => ({
+      type: 'patron-status',
+      language: '009',
+      transactionDate: null,
+      ...patron(id, pin),
+    }),
+    renew: (id: string, item: string, pin?: string): Sip2Request => ({
+      type: 'renew',
+      thirdPartyAllowed: false,
+      noBlock: false,
+      transactionDate: null,
+      nbDueDate: null,
+      ...patron(id, pin),
+      itemIdentifier: item,
+    }),
+  }
+}
