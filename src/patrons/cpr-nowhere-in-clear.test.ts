@@ -8,7 +8,6 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { addItem } from '../catalogue/catalogue-service.ts'
@@ -22,6 +21,7 @@ import { instantOfLocal } from '../shared/time.ts'
 import { addSip2Account } from '../sip2/sip2-accounts.ts'
 import { createSip2Server, type Sip2Server } from '../sip2/sip2-server.ts'
 import { Sip2Dialogue, Sip2FbsClient, Sip2TcpClient, sip2Requests } from '../sip2/sip2-test-client.ts'
+import { collectedLog } from '../test-support/collected-log.ts'
 import { type OidcTestProvider, startOidcTestProvider } from '../test-support/oidc-test-provider.ts'
 import { openTestDatabase } from '../test-support/test-database.ts'
 import { cprSpellings, cprsInClear, everyTextValue } from '../test-support/text-columns.ts'
@@ -54,7 +54,8 @@ let broker: OidcTestProvider
 let base = ''
 let sip2Port = 0
 let outbox = ''
-const lines: string[] = []
+const captured = collectedLog()
+const { lines } = captured
 
 async function freePort(): Promise<number> {
   const server = net.createServer()
@@ -104,14 +105,8 @@ before(async () => {
     ada: { cpr: ADA, birthdate: '1989-12-12', name: 'Ada Voksen' },
     teen: { cpr: TEEN, birthdate: '2010-06-15', name: 'Theo Teen' },
   })
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(...String(chunk).split('\n').filter(Boolean))
-      done()
-    },
-  })
   app = await buildApp(services, {
-    logger: { level: 'trace', stream },
+    logger: captured.logger,
     apiKey: KEY,
     mitid: {
       issuer: broker.issuer,

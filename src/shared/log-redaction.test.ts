@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
-import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../http/app.ts'
 import { addSip2Account } from '../sip2/sip2-accounts.ts'
 import { createSip2Server, type Sip2Server } from '../sip2/sip2-server.ts'
 import { Sip2FbsClient, Sip2TcpClient } from '../sip2/sip2-test-client.ts'
+import { collectedLog } from '../test-support/collected-log.ts'
 import { openTestServices, type TestContext } from '../test-support/test-services.ts'
 import { maskText, scrub } from './log-redaction.ts'
 
@@ -22,7 +22,8 @@ let app: FastifyInstance
 let sip2: Sip2Server
 let url: string
 let port: number
-const lines: string[] = []
+const captured = collectedLog()
+const { lines } = captured
 
 before(async () => {
   t = await openTestServices('kobenhavn', '2026-03-02T10:00:00+01:00')
@@ -33,13 +34,7 @@ before(async () => {
     municipality: 'kobenhavn',
     location: 'Hovedbiblioteket',
   })
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(...String(chunk).split('\n').filter(Boolean))
-      done()
-    },
-  })
-  app = await buildApp(t.services, { logger: { level: 'trace', stream }, apiKey: API_KEY })
+  app = await buildApp(t.services, { logger: captured.logger, apiKey: API_KEY })
   // Wired as `laan start` wires it (src/main.ts).
   sip2 = createSip2Server(t.services, {
     onError: (error) => app.log.error({ err: error }, 'SIP2 message failed'),
