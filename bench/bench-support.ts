@@ -5,6 +5,7 @@ import { createServer } from 'node:net'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { SERVICE_NODE_FLAGS } from '../src/service-flags.ts'
 import { MUNICIPALITY } from './generate.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -78,9 +79,14 @@ export function startService(settings: Record<string, string>, log: (line: strin
   const shown = Object.entries(settings)
     .filter(([name]) => name !== 'LAAN_API_KEY')
     .map(([name, value]) => `${name}=${value}`)
-  const command = `${shown.join(' ')} node bin/laan.js start`
+  // The service's own V8 flags are given here, so that laan start does not start it again as a child process
+  // (whose CPU and memory the bench would then not see).
+  const nodeArgs = [
+    ...SERVICE_NODE_FLAGS,
+    ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ]
+  const command = `${shown.join(' ')} node ${nodeArgs.join(' ')} bin/laan.js start`
   log(command)
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)
   const server = spawn(process.execPath, [...nodeArgs, 'bin/laan.js', 'start'], {
     cwd: ROOT,
     env: { ...process.env, ...settings },

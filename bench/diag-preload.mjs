@@ -1,0 +1,53 @@
+// Diagnosis: preloaded into the service (BENCH_SERVER_NODE_ARGS="--import ./bench/diag-preload.mjs"), writes
+// every 2 s the event loop's delay and the garbage collector's pauses to the file in LAAN_DIAG_FILE.
+import diagnostics from 'node:diagnostics_channel'
+import { appendFileSync } from 'node:fs'
+import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks'
+
+const file = process.env.LAAN_DIAG_FILE ?? '/tmp/laan-diag.log'
+const delay = monitorEventLoopDelay({ resolution: 1 })
+delay.enable()
+const gcKinds = { 1: 'scavenge', 2: 'minor-ms', 4: 'mark-compact', 8: 'incremental', 16: 'weak' }
+let gc = []
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const detail = entry.detail
+    gc.push({ kind: gcKinds[detail?.kind ?? 0] ?? String(detail?.kind), ms: entry.duration })
+  }
+}).observe({ entryTypes: ['gc'] })
+const started = new WeakMap()
+let served = []
+diagnostics.subscribe('http.server.request.start', ({ request }) => started.set(request, performance.now()))
+diagnostics.subscribe('http.server.response.finish', ({ request }) => {
+  const t = started.get(request)
+  if (t !== undefined) served.push(performance.now() - t)
+})
+const pct = (sorted, p) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] : 0
+let lastElu = performance.eventLoopUtilization()
+setInterval(() => {
+  const elu = performance.eventLoopUtilization(lastElu)
+  lastElu = performance.eventLoopUtilization()
+  const byKind = new Map()
+  for (const g of gc) {
+    const k = byKind.get(g.kind) ?? { n: 0, total: 0, max: 0 }
+    k.n++
+    k.total += g.ms
+    k.max = Math.max(k.max, g.ms)
+    byKind.set(g.kind, k)
+  }
+  gc = []
+  const sorted = served.sort((a, b) => a - b)
+  served = []
+  const req = `req ${sorted.length} p50 ${pct(sorted, 50).toFixed(1)} p99 ${pct(sorted, 99).toFixed(1)} max ${pct(sorted, 100).toFixed(1)} >10ms ${sorted.filter((v) => v > 10).length}`
+  const ms = (ns) => (ns / 1e6).toFixed(1)
+  const gcText = [...byKind].map(
+    ([kind, k]) => `${kind} ${k.n}× ${k.total.toFixed(0)}ms max ${k.max.toFixed(1)}`,
+  )
+  appendFileSync(
+    file,
+    `${new Date().toISOString()} elu ${(elu.utilization * 100).toFixed(0)}% delay p50 ${ms(delay.percentile(50))} ` +
+      `p99 ${ms(delay.percentile(99))} max ${ms(delay.max)} heap ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)}MB ${req} gc ${gcText.join(', ')}\n`,
+  )
+  delay.reset()
+}, 2000).unref()
