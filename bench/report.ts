@@ -3,6 +3,7 @@ import type { BenchDataInfo } from './generate.ts'
 import type { HttpFigures } from './http.ts'
 import type { ImportFigures } from './import.ts'
 import type { NightlyFigures } from './nightly.ts'
+import type { SqlCeilingFigures } from './sql-ceiling.ts'
 
 export interface BenchResults {
   command: string
@@ -11,6 +12,7 @@ export interface BenchResults {
   data: BenchDataInfo & { reused: boolean }
   nightly: NightlyFigures | null
   http: HttpFigures | null
+  sqlCeiling: SqlCeilingFigures | null
   import: ImportFigures | null
 }
 
@@ -218,6 +220,20 @@ export function printReport(results: BenchResults): void {
         ])
       }
     }
+  }
+  const ceiling = results.sqlCeiling
+  if (ceiling) {
+    rows.push(
+      ceiling.closed && ceiling.open
+        ? [
+            'raw SQL ceiling (pgbench)',
+            `${n(ceiling.closed.pairsPerSecond)} pairs/s with ${ceiling.closed.clients} clients; at ${ceiling.open.targetRate} pairs/s ` +
+              `p99 ${ceiling.open.pairMs.p99} ms for the whole pair (p50 ${ceiling.open.pairMs.p50})`,
+            'reference',
+            '',
+          ]
+        : ['raw SQL ceiling (pgbench)', ceiling.status, '', ceiling.message.slice(0, 60)],
+    )
   }
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)))
   const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')

@@ -10,6 +10,7 @@ import { type NightlyFigures, runNightlyBench } from './nightly.ts'
 import { databaseUrl, parseOptions } from './options.ts'
 import { printReport } from './report.ts'
 import { printSip2Report, runSip2Bench, type Sip2Figures } from './sip2-load.ts'
+import { runSqlCeiling, type SqlCeilingFigures } from './sql-ceiling.ts'
 import { printWebReport, runWebBench, type WebFigures } from './web.ts'
 
 const options = parseOptions(process.argv.slice(2))
@@ -38,6 +39,7 @@ const reconcileAfter = options.scale <= 0.1
 
 let nightly: NightlyFigures | null = null
 let http: HttpFigures | null = null
+let sqlCeiling: SqlCeilingFigures | null = null
 let bankImport: ImportFigures | null = null
 let sip2: Sip2Figures | null = null
 let web: WebFigures | null = null
@@ -52,7 +54,10 @@ if (options.only === null || options.only === 'nightly' || options.only === 'htt
       reconcileAfter,
     )
   }
-  if (options.only !== 'nightly') http = await runHttpBench(runUrl, options)
+  if (options.only !== 'nightly') {
+    http = await runHttpBench(runUrl, options)
+    sqlCeiling = await runSqlCeiling(runUrl, options)
+  }
 }
 if (options.only === null || options.only === 'import') {
   await freshCopy()
@@ -83,6 +88,7 @@ const results = {
   data: { ...info, reused },
   nightly,
   http,
+  sqlCeiling,
   import: bankImport,
   sip2,
   web,
