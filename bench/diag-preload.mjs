@@ -3,6 +3,7 @@
 import diagnostics from 'node:diagnostics_channel'
 import { appendFileSync } from 'node:fs'
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks'
+import v8 from 'node:v8'
 
 const file = process.env.LAAN_DIAG_FILE ?? '/tmp/laan-diag.log'
 const delay = monitorEventLoopDelay({ resolution: 1 })
@@ -24,6 +25,11 @@ diagnostics.subscribe('http.server.response.finish', ({ request }) => {
 })
 const pct = (sorted, p) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] : 0
+const oldSpaceMb = () =>
+  (
+    (v8.getHeapSpaceStatistics().find((space) => space.space_name === 'old_space')?.space_used_size ?? 0) /
+    1048576
+  ).toFixed(0)
 let lastElu = performance.eventLoopUtilization()
 setInterval(() => {
   const elu = performance.eventLoopUtilization(lastElu)
@@ -47,7 +53,7 @@ setInterval(() => {
   appendFileSync(
     file,
     `${new Date().toISOString()} elu ${(elu.utilization * 100).toFixed(0)}% delay p50 ${ms(delay.percentile(50))} ` +
-      `p99 ${ms(delay.percentile(99))} max ${ms(delay.max)} heap ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)}MB ${req} gc ${gcText.join(', ')}\n`,
+      `p99 ${ms(delay.percentile(99))} max ${ms(delay.max)} heap ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)}MB old ${oldSpaceMb()}MB ${req} gc ${gcText.join(', ')}\n`,
   )
   delay.reset()
 }, 2000).unref()
