@@ -1,7 +1,8 @@
 // Diagnosis: preloaded into the service (BENCH_SERVER_NODE_ARGS="--import ./bench/diag-preload.mjs"), writes
 // every 2 s the event loop's delay and the garbage collector's pauses to the file in LAAN_DIAG_FILE.
 import diagnostics from 'node:diagnostics_channel'
-import { appendFileSync } from 'node:fs'
+import { appendFileSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks'
 import v8 from 'node:v8'
 
@@ -30,6 +31,28 @@ const oldSpaceMb = () =>
     (v8.getHeapSpaceStatistics().find((space) => space.space_name === 'old_space')?.space_used_size ?? 0) /
     1048576
   ).toFixed(0)
+// LAAN_DIAG_HEAP=<file>: when the load falls from a busy window (the closed loop) to a calmer one (the open
+// loop), samples for 15 s the allocations that outlive the young generation (kept, or collected only by a
+// full collection) and writes them as a .heapprofile.
+const heapFile = process.env.LAAN_DIAG_HEAP
+let heapState = heapFile ? 'waiting' : 'off'
+let sawBusy = false
+const inspector = new Session()
+inspector.connect()
+async function sampleHeap() {
+  heapState = 'sampling'
+  await inspector.post('HeapProfiler.enable')
+  await inspector.post('HeapProfiler.startSampling', {
+    samplingInterval: 16384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: false,
+  })
+  setTimeout(async () => {
+    const { profile } = await inspector.post('HeapProfiler.stopSampling')
+    writeFileSync(heapFile, JSON.stringify(profile))
+    heapState = 'done'
+  }, 15_000).unref()
+}
 let lastElu = performance.eventLoopUtilization()
 setInterval(() => {
   const elu = performance.eventLoopUtilization(lastElu)
@@ -56,4 +79,8 @@ setInterval(() => {
       `p99 ${ms(delay.percentile(99))} max ${ms(delay.max)} heap ${(process.memoryUsage().heapUsed / 1048576).toFixed(0)}MB old ${oldSpaceMb()}MB ${req} gc ${gcText.join(', ')}\n`,
   )
   delay.reset()
+  if (heapState === 'waiting') {
+    if (elu.utilization > 0.9) sawBusy = true
+    else if (sawBusy && elu.utilization > 0.2 && elu.utilization < 0.6) void sampleHeap()
+  }
 }, 2000).unref()

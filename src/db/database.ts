@@ -95,19 +95,28 @@ function preparingPool(pool: pg.Pool): PostgresPool {
     }
     return name
   }
+  // One wrapper per pg client, kept as long as the client: Kysely keeps its connection object per wrapper,
+  // and a new wrapper per query made it build a new one for every statement.
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>()
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
+    query: ((text: unknown, values?: unknown[]) => {
+      if (typeof text !== 'string') return client.query(text as never)
+      if (values && values.length > 0 && values.length <= MAX_PREPARED_PARAMETERS) {
+        return client.query({ name: nameFor(text), text, values })
+      }
+      return client.query(text, values)
+    }) as unknown as PostgresPoolClient['query'],
+    release: () => client.release(),
+  })
   return {
     connect: async () => {
       const client = await pool.connect()
-      return {
-        query: ((text: unknown, values?: unknown[]) => {
-          if (typeof text !== 'string') return client.query(text as never)
-          if (values && values.length > 0 && values.length <= MAX_PREPARED_PARAMETERS) {
-            return client.query({ name: nameFor(text), text, values })
-          }
-          return client.query(text, values)
-        }) as unknown as PostgresPoolClient['query'],
-        release: () => client.release(),
+      let wrapper = wrappers.get(client)
+      if (wrapper === undefined) {
+        wrapper = wrap(client)
+        wrappers.set(client, wrapper)
       }
+      return wrapper
     },
     end: () => pool.end(),
   }
