@@ -1,6 +1,7 @@
 // What the bench parts share: a free port, distinct patrons and items to lend, stopping the service.
 
 import { type ChildProcess, spawn } from 'node:child_process'
+import { appendFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -93,9 +94,12 @@ export function startService(settings: Record<string, string>, log: (line: strin
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const output: string[] = []
+  // BENCH_SERVER_LOG=<file>: everything the service prints, e.g. with BENCH_SERVER_NODE_ARGS=--trace-gc.
+  const logFile = process.env.BENCH_SERVER_LOG
   const keep = (line: string) => {
     output.push(line)
     if (output.length > 50) output.shift()
+    if (logFile) appendFileSync(logFile, `${line}\n`)
   }
   createInterface({ input: server.stdout }).on('line', keep)
   createInterface({ input: server.stderr }).on('line', keep)
