@@ -37,10 +37,10 @@ const oldSpaceMb = () =>
 const heapFile = process.env.LAAN_DIAG_HEAP
 let heapState = heapFile ? 'waiting' : 'off'
 let sawBusy = false
-const inspector = new Session()
-inspector.connect()
 async function sampleHeap() {
   heapState = 'sampling'
+  const inspector = new Session()
+  inspector.connect()
   await inspector.post('HeapProfiler.enable')
   await inspector.post('HeapProfiler.startSampling', {
     samplingInterval: 16384,
