@@ -195,6 +195,17 @@ describe('the HTTP routes under hostile input', () => {
     assert.match(long.json().message.da, /kunne ikke læses/)
   })
 
+  it('takes an empty list of claims to move as moving none (the fuzz found a 500 there)', async () => {
+    const empty = await app.inject({
+      method: 'POST',
+      url: '/api/kobenhavn/receivables/legacy-claims/move',
+      headers: { 'x-api-key': KEY },
+      payload: { claims: [] },
+    })
+    assert.equal(empty.statusCode, 200, empty.body)
+    assert.deepEqual(empty.json(), { moved: 0 })
+  })
+
   it('answers every route with a success or a clear 4xx, and a refused API call writes nothing', async () => {
     const problems: string[] = []
     for (const route of routes) {

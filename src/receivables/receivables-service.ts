@@ -1415,6 +1415,8 @@ export function createReceivablesService(deps: ReceivablesDeps) {
     trx: Trx,
     input: { municipality: string; claimIds?: number[] | undefined; at?: Date | undefined },
   ) {
+    // An empty list names no claim (and `in ()` is not SQL).
+    if (input.claimIds?.length === 0) return 0
     const at = input.at ?? clock.now()
     const today = localDateOf(at)
     let query = trx
