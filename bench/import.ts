@@ -45,6 +45,31 @@ function random(seed: number): () => number {
   }
 }
 
+/** The payments of a file of `count` that carry a payment ID no claim has (1 %, at least one). */
+export const unknownPaymentsIn = (count: number) => Math.max(1, Math.round(count * 0.01))
+
+export interface ClaimToPay {
+  paymentId: string
+  open: number
+  name: string
+}
+
+/**
+ * The open claims a bank file of the database pays, chosen at random but alike on every fresh copy (a fixed
+ * seed), so that the import and its raw-SQL floor (import-floor.ts) pay the same claims.
+ */
+export async function chooseClaimsToPay(client: pg.Client, count: number): Promise<ClaimToPay[]> {
+  await client.query(`select setseed(0.17)`)
+  const { rows } = await client.query<ClaimToPay>(
+    `select c.payment_id as "paymentId", c.amount - c.paid as open, d.name
+       from claims c join debtors d on d.id = c.debtor_id
+      where c.municipality = $1 and c.status = 'open' and c.amount > c.paid
+      order by random() limit $2`,
+    [MUNICIPALITY, count],
+  )
+  return rows
+}
+
 /**
  * The bank's camt.054 file for `count` incoming FIK payments on open claims of the database at `url`: 85 %
  * the open amount, 8 % part of it, 6 % more (a surplus for the debtor's other claims or a payout), 1 % with
@@ -53,19 +78,10 @@ function random(seed: number): () => number {
 export async function writeBankFile(url: string, count: number, file: string) {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
-  let claims: { paymentId: string; open: number; name: string }[]
+  let claims: ClaimToPay[]
   let maxId: number
   try {
-    await client.query(`select setseed(0.17)`)
-    const unknownCount = Math.max(1, Math.round(count * 0.01))
-    const { rows } = await client.query<{ paymentId: string; open: number; name: string }>(
-      `select c.payment_id as "paymentId", c.amount - c.paid as open, d.name
-         from claims c join debtors d on d.id = c.debtor_id
-        where c.municipality = $1 and c.status = 'open' and c.amount > c.paid
-        order by random() limit $2`,
-      [MUNICIPALITY, count - unknownCount],
-    )
-    claims = rows
+    claims = await chooseClaimsToPay(client, count - unknownPaymentsIn(count))
     maxId = Number(
       (await client.query<{ max: number }>(`select max(id)::int as max from claims`)).rows[0]?.max,
     )
@@ -79,7 +95,7 @@ export async function writeBankFile(url: string, count: number, file: string) {
   const payments: Parameters<typeof writeCamt054>[0]['payments'] = []
   for (let i = 0; i < count; i++) {
     const reference = `BENCH-${today}-${String(i + 1).padStart(7, '0')}`
-    if (i >= count - Math.max(1, Math.round(count * 0.01))) {
+    if (i >= count - unknownPaymentsIn(count)) {
       kinds.unknown++
       payments.push({
         reference,
@@ -91,7 +107,7 @@ export async function writeBankFile(url: string, count: number, file: string) {
       continue
     }
     // More payments than open claims (small scales): claims are paid again, as a second transfer would be.
-    const claim = claims[i % claims.length] as { paymentId: string; open: number; name: string }
+    const claim = claims[i % claims.length] as ClaimToPay
     const roll = next()
     let amount = claim.open
     if (roll < 0.08 && claim.open >= 200) {

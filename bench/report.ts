@@ -2,6 +2,7 @@ import type { CpuShare } from './cpu.ts'
 import type { BenchDataInfo } from './generate.ts'
 import type { HttpFigures } from './http.ts'
 import type { ImportFigures } from './import.ts'
+import type { ImportFloorFigures } from './import-floor.ts'
 import type { NightlyFigures } from './nightly.ts'
 import type { SqlCeilingFigures } from './sql-ceiling.ts'
 
@@ -14,6 +15,7 @@ export interface BenchResults {
   http: HttpFigures | null
   sqlCeiling: SqlCeilingFigures | null
   import: ImportFigures | null
+  importFloor: ImportFloorFigures | null
 }
 
 const n = (value: number | null | undefined) => (value ?? Number.NaN).toLocaleString('en')
@@ -155,6 +157,16 @@ export function printReport(results: BenchResults): void {
         'caution',
       ])
     }
+  }
+  const floor = results.importFloor
+  if (floor) {
+    const rowsWritten = Object.values(floor.rowsPerPayment).reduce((sum, count) => sum + count, 0)
+    rows.push([
+      'raw SQL floor of the import',
+      `${floor.seconds} s: the same ${n(floor.payments)} claims paid, the rows laan writes (${Math.round(rowsWritten * 10) / 10} per payment) written by one procedure`,
+      'reference',
+      '',
+    ])
   }
   if (http) {
     if (http.status === 'skipped' || !http.closed) {

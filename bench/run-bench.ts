@@ -6,6 +6,7 @@ import { dirname } from 'node:path'
 import { copyDatabase, createSuggestedIndexes, dropDatabase, ensureBenchData } from './generate.ts'
 import { type HttpFigures, runHttpBench } from './http.ts'
 import { type ImportFigures, runImportBench } from './import.ts'
+import { type ImportFloorFigures, runImportFloor } from './import-floor.ts'
 import { type NightlyFigures, runNightlyBench } from './nightly.ts'
 import { databaseUrl, parseOptions } from './options.ts'
 import { printReport } from './report.ts'
@@ -41,6 +42,7 @@ let nightly: NightlyFigures | null = null
 let http: HttpFigures | null = null
 let sqlCeiling: SqlCeilingFigures | null = null
 let bankImport: ImportFigures | null = null
+let importFloor: ImportFloorFigures | null = null
 let sip2: Sip2Figures | null = null
 let web: WebFigures | null = null
 if (options.only === null || options.only === 'nightly' || options.only === 'http') {
@@ -62,6 +64,9 @@ if (options.only === null || options.only === 'nightly' || options.only === 'htt
 if (options.only === null || options.only === 'import') {
   await freshCopy()
   bankImport = await runImportBench(runUrl, options.payments, options.quietWaitSeconds, reconcileAfter)
+  // The same payments' rows in raw SQL, on a copy of its own (the import has paid those claims).
+  await freshCopy()
+  importFloor = await runImportFloor(runUrl, options.payments)
 }
 if (options.only === null || options.only === 'sip2') {
   await freshCopy()
@@ -90,6 +95,7 @@ const results = {
   http,
   sqlCeiling,
   import: bankImport,
+  importFloor,
   sip2,
   web,
 }

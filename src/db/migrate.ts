@@ -15,6 +15,7 @@ import * as cprProtection from './migrations/0013-cpr-protection.ts'
 import * as accessControl from './migrations/0014-access-control.ts'
 import * as auditLog from './migrations/0015-audit-log.ts'
 import * as offlinePrivacy from './migrations/0016-offline-privacy.ts'
+import * as claimLineFillfactor from './migrations/0017-claim-line-fillfactor.ts'
 
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '0014-access-control': accessControl,
   '0015-audit-log': auditLog,
   '0016-offline-privacy': offlinePrivacy,
+  '0017-claim-line-fillfactor': claimLineFillfactor,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }
