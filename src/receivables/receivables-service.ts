@@ -156,6 +156,7 @@ export function createReceivablesService(deps: ReceivablesDeps) {
     charges: readonly { patronId: number; chargeDate: LocalDate }[],
   ): Promise<Map<number, DebtorRow>> {
     const patronIds = [...new Set(charges.map((c) => c.patronId))]
+    if (patronIds.length === 0) return new Map()
     const patrons = await trx
       .selectFrom('patrons')
       .select(['id', 'birthDate', 'guardianId'])
@@ -169,6 +170,7 @@ export function createReceivablesService(deps: ReceivablesDeps) {
       payerOf.set(patron.id, isChild && patron.guardianId !== null ? patron.guardianId : patron.id)
     }
     const payerIds = [...new Set(payerOf.values())]
+    if (payerIds.length === 0) return new Map()
     const known = await trx.selectFrom('debtors').selectAll().where('patronId', 'in', payerIds).execute()
     const byPatron = new Map(known.map((d) => [d.patronId as number, d]))
     const missing = payerIds.filter((id) => !byPatron.has(id))
