@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 
 const PARTS = ['nightly', 'http', 'import', 'sip2', 'web'] as const
@@ -46,7 +47,9 @@ const HELP = `npm run bench -- [options]
   --payments <n>       payments in the camt.054 file of the import test (default 100,000 × scale)
   --regenerate         rebuild the bench database even if a complete one exists
   --drop               drop the bench databases at the end
-  --server-url <url>   PostgreSQL server (default postgres://postgres@127.0.0.1:5432)
+  --server-url <url>   PostgreSQL server (default: its Unix socket in /var/run/postgresql when there,
+                       postgres://postgres@localhost/?host=/var/run/postgresql, else
+                       postgres://postgres@127.0.0.1:5432)
   --database <name>    bench database name (default laan_bench; a working copy <name>_run is made per run)
   --clients <n>        concurrent clients in the throughput test (default 32)
   --closed-seconds <s> duration of the throughput test (default 15)
@@ -114,7 +117,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   const only = onlyText as Part | null
   const database = values.database ?? env.BENCH_DATABASE ?? 'laan_bench'
   if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`--database must be a plain identifier`)
-  const serverUrl = values['server-url'] ?? env.BENCH_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432'
+  const serverUrl = values['server-url'] ?? env.BENCH_SERVER_URL ?? defaultServerUrl()
   const host = new URL(serverUrl).hostname
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     throw new Error(`the bench runs against a local server only, got ${host}`)
@@ -153,6 +156,23 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     sip2Rate: number('sip2-rate', values['sip2-rate'] ?? env.BENCH_SIP2_RATE, 500, 1, 20_000),
     sip2Seconds: number('sip2-seconds', values['sip2-seconds'] ?? env.BENCH_SIP2_SECONDS, 30, 1, 300),
   }
+}
+
+// A service on the same host as its PostgreSQL talks to it through the server's Unix socket: over TCP on the
+// loopback every query's write costs the sending process a trip through the TCP stack, which on these
+// virtual machines took a fifth of the service's CPU in the HTTP test. pgbench (the ceiling) uses the same URL.
+const SOCKET_DIR = '/var/run/postgresql'
+
+function defaultServerUrl(): string {
+  return existsSync(`${SOCKET_DIR}/.s.PGSQL.5432`)
+    ? `postgres://postgres@localhost/?host=${SOCKET_DIR}`
+    : 'postgres://postgres@127.0.0.1:5432'
+}
+
+/** How the bench reaches the server, for the report. */
+export function transportOf(serverUrl: string): string {
+  const socket = new URL(serverUrl).searchParams.get('host')
+  return socket?.startsWith('/') ? `Unix socket ${socket}` : `TCP ${new URL(serverUrl).host}`
 }
 
 /** The URL of database `name` on the server of `serverUrl` (whatever database that names). */

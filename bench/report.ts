@@ -10,6 +10,8 @@ export interface BenchResults {
   command: string
   totalSeconds: number
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string }
+  /** How the bench and the service reach PostgreSQL. */
+  database: string
   data: BenchDataInfo & { reused: boolean }
   nightly: NightlyFigures | null
   http: HttpFigures | null
@@ -252,7 +254,7 @@ export function printReport(results: BenchResults): void {
   console.log(
     `\nlaan bench — scale ${data.scale}: ${n(data.patrons)} patrons, ${n(data.items)} items, ` +
       `${n(data.activeLoans)} open loans (${n(data.overdueLoans)} overdue, ${n(data.pastLostThreshold)} past the lost threshold); ` +
-      `${results.machine.cpus} cores, Node ${results.machine.node}`,
+      `${results.machine.cpus} cores, Node ${results.machine.node}; PostgreSQL over ${results.database}`,
   )
   console.log(line(['figure', 'measured', 'target', '']))
   console.log(line(widths.map((w) => '-'.repeat(w))))

@@ -8,7 +8,7 @@ import { type HttpFigures, runHttpBench } from './http.ts'
 import { type ImportFigures, runImportBench } from './import.ts'
 import { type ImportFloorFigures, runImportFloor } from './import-floor.ts'
 import { type NightlyFigures, runNightlyBench } from './nightly.ts'
-import { databaseUrl, parseOptions } from './options.ts'
+import { databaseUrl, parseOptions, transportOf } from './options.ts'
 import { printReport } from './report.ts'
 import { printSip2Report, runSip2Bench, type Sip2Figures } from './sip2-load.ts'
 import { runSqlCeiling, type SqlCeilingFigures } from './sql-ceiling.ts'
@@ -89,6 +89,7 @@ const results = {
   finishedAt: new Date().toISOString(),
   totalSeconds: Math.round((performance.now() - started) / 100) / 10,
   machine: await machineInfo(),
+  database: transportOf(options.serverUrl),
   options,
   data: { ...info, reused },
   nightly,
