@@ -2,6 +2,7 @@
 // by PostgreSQL alone (one procedure, set-based, 2,000 payments per transaction in claim order, as laan
 // batches them), with no application in between. What laan takes beyond this is its own cost; what this
 // takes is what the data model costs on this machine.
+import { BANK_FILE_BATCH_SIZE } from '../src/receivables/bank-import.ts'
 import { MUNICIPALITY, withClient } from './generate.ts'
 import { chooseClaimsToPay, unknownPaymentsIn } from './import.ts'
 
@@ -90,7 +91,7 @@ export async function runImportFloor(url: string, count: number): Promise<Import
     await client.query('checkpoint')
     log(`writing what the import writes for ${claims.length.toLocaleString('en')} payments, in raw SQL`)
     const started = performance.now()
-    await client.query('call bench_import_floor(2000)')
+    await client.query('call bench_import_floor($1)', [BANK_FILE_BATCH_SIZE])
     const seconds = Math.round((performance.now() - started) / 100) / 10
     const { rows } = await client.query<{ lines: number; charges: number; payments: number }>(
       `select

@@ -171,8 +171,9 @@ function defaultServerUrl(): string {
 
 /** How the bench reaches the server, for the report. */
 export function transportOf(serverUrl: string): string {
-  const socket = new URL(serverUrl).searchParams.get('host')
-  return socket?.startsWith('/') ? `Unix socket ${socket}` : `TCP ${new URL(serverUrl).host}`
+  const url = new URL(serverUrl)
+  const socket = url.searchParams.get('host')
+  return socket?.startsWith('/') ? `Unix socket ${socket}` : `TCP ${url.host}`
 }
 
 /** The URL of database `name` on the server of `serverUrl` (whatever database that names). */

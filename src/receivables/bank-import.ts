@@ -46,7 +46,7 @@ export async function importBankFile(
     unmatched: 0,
     duplicates: 0,
   }
-  const batchSize = options.batchSize ?? BATCH_SIZE
+  const batchSize = options.batchSize ?? BANK_FILE_BATCH_SIZE
   const all = placingOrder(notification.payments)
   for (let i = 0; i < all.length; i += batchSize) {
     const batch = all.slice(i, i + batchSize)
@@ -76,7 +76,7 @@ export async function importBankFile(
  * then sums the open charges of the batch's patrons, and PostgreSQL reads those by patron up to about
  * 3,000 patrons but scans every open charge (1-1.5 s at full scale) for 5,000.
  */
-const BATCH_SIZE = 2000
+export const BANK_FILE_BATCH_SIZE = 2000
 
 /**
  * The order payments are placed in: by payment ID, that is by claim number, so that a batch works on claims
